@@ -1,0 +1,5 @@
+"""Check modules; importing this package registers every check, in the paper's order."""
+
+from verify.checks import softmax_lemmas  # noqa: F401
+from verify.checks import collapse_checks  # noqa: F401
+from verify.checks import counting_checks  # noqa: F401
