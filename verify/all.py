@@ -196,6 +196,10 @@ def main(argv=None):
     except ValueError as exc:
         print(f"python -m verify.all: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:  # pdflatex missing or failing: say so in one line
+        first = str(exc).splitlines()[0]
+        print(f"python -m verify.all: error: {first}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"python -m verify.all: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
               file=sys.stderr)

@@ -39,8 +39,7 @@ def draw_resolution_lines(ax, scale, dtypes=("fp16", "bf16", "fp8_e4m3"), label_
     """Horizontal lines at each format's resolution (ulp) at ``scale``."""
     for dt in dtypes:
         r = resolution_at_scale(scale, dt)
-        ax.axhline(r, color=DTYPE_COLORS[dt], ls="--", lw=0.8,
-                   label=f"{dt} ulp at |y|={scale:.2g}: {r:.1e}")
+        ax.axhline(r, color=DTYPE_COLORS[dt], ls="--", lw=0.8, label=f"{dt} ulp ({r:.1e})")
 
 
 def save_figure(fig, ctx, name):

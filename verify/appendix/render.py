@@ -142,7 +142,8 @@ def render_markdown(doc):
 _TEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "'": r"\textquotesingle{}", "`": r"\textasciigrave{}",
+    "-": "-{}",
 }
 
 
@@ -182,6 +183,8 @@ _PREAMBLE = r"""\makeatletter
   \usepackage{booktabs}
   \usepackage{adjustbox}
   \usepackage[hidelinks]{hyperref}
+  \usepackage[T1]{fontenc}
+  \usepackage{lmodern}
   \usepackage{microtype}
   \setlength{\parindent}{0pt}\setlength{\parskip}{4pt}
   \begin{document}
@@ -298,5 +301,8 @@ def render_appendix(results_path, out_dir, pdf=False):
     atomic_write_text(tex_path, render_latex(doc))
     written = [md_path, tex_path]
     if pdf:
-        written.append(compile_pdf(tex_path)[0])
+        try:
+            written.append(compile_pdf(tex_path)[0])
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"pdflatex timed out on {tex_path}") from None
     return written

@@ -107,12 +107,14 @@ def check_b10(ctx, dtypes=("fp64", "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2
     if ctx.figures:
         fig, (ax,) = new_figure()
         for dt, r in runs.items():
-            ax.loglog(r["n"], np.maximum(r["linf"], 1e-9), color=DTYPE_COLORS[dt], lw=1, label=dt)
+            ax.loglog(r["n"], np.where(r["linf"] > 0, r["linf"], np.nan), color=DTYPE_COLORS[dt],
+                      lw=1, label=dt)
             same = r["identical"]
             if same.any():
-                ax.scatter(r["n"][same], np.full(same.sum(), 1e-9), color=DTYPE_COLORS[dt], marker="v", s=14)
+                ax.scatter(r["n"][same], np.full(same.sum(), 1e-6), color=DTYPE_COLORS[dt], marker="v", s=14)
         ax.set_xlabel("count n (copies of the counted token)")
         ax.set_ylabel(r"$\|y_n - y_{n+1}\|_\infty$ in the format")
+        ax.set_ylim(5e-7, 3)
         ax.set_title("Cor. B.10: counts merged (triangles: bitwise equal)")
         ax.legend(fontsize=6.5, ncol=2)
         figures = save_figure(fig, ctx, "B.10")
