@@ -1,0 +1,262 @@
+"""Spectral theory of causal attention: Lemma B.6, Lemma B.7 and Proposition 5.2/B.8.
+
+A causal attention matrix is lower triangular and row-stochastic, so its eigenvalues
+are its diagonal entries, all in ``[0, 1]``, and the first is 1. Proposition B.8
+studies ``((Lambda + I)/2)^L``: when every row but the first has two or more non-zero
+entries it converges to ``1 e_1^T`` (the last token only "sees" the first).
+
+The proof of B.8 asserts that ``(Lambda + I)/2`` is diagonalizable; it need not be
+(:func:`defective_example`), though the limit still holds, with a rate
+``L^(m-1) lambda_2^L`` instead of ``lambda_2^L`` for a Jordan block of size ``m``.
+"""
+
+import numpy as np
+import sympy as sp
+
+from graphs.validate import check_attention_matrix, check_positive_int, check_positive_real
+
+__all__ = [
+    "eigen_summary",
+    "lemma_b6_symbolic",
+    "lemma_b7_symbolic",
+    "lazy_walk",
+    "spectral_limit",
+    "layers_to_eps",
+    "defective_example",
+    "defective_example_symbolic",
+]
+
+
+def eigen_summary(attn, atol=1e-5, tol=1e-9):
+    """Lemma B.6 on one matrix: eigenvalue 1, its multiplicities, and the hypothesis.
+
+    Returns
+    -------
+    dict
+        ``largest``: largest eigenvalue (the largest diagonal entry);
+        ``algebraic``: number of diagonal entries equal to 1 (within ``tol``);
+        ``geometric``: dimension of the null space of ``A - I``;
+        ``hypothesis``: every row but the first has >= 2 entries above ``tol``;
+        ``simple``: eigenvalue 1 has algebraic multiplicity 1;
+        ``constant_eigvec_residual``: ``max |A 1 - 1|``.
+
+    Examples
+    --------
+    >>> eigen_summary([[1.0, 0.0], [0.5, 0.5]])["simple"]
+    True
+    >>> eigen_summary(np.eye(3))["algebraic"]
+    3
+    """
+    a = check_attention_matrix(attn, "attn", atol=atol)
+    diag = np.diag(a)
+    nnz = (a > tol).sum(axis=1)
+    sv = np.linalg.svd(a - np.eye(len(a)), compute_uv=False)
+    return {
+        "largest": float(diag.max()),
+        "algebraic": int((np.abs(diag - 1) <= tol).sum()),
+        "geometric": int((sv <= max(tol, 1e-12) * max(1.0, sv.max())).sum()),
+        "hypothesis": bool((nnz[1:] >= 2).all()),
+        "simple": bool((np.abs(diag - 1) <= tol).sum() == 1),
+        "constant_eigvec_residual": float(np.abs(a.sum(axis=1) - 1).max()),
+        "second": float(np.sort(diag)[-2]) if len(diag) > 1 else None,
+    }
+
+
+def _symbolic_stochastic(n, name):
+    """A lower-triangular row-stochastic n x n matrix with free symbols (last entry of each row fixed)."""
+    rows = []
+    syms = []
+    for i in range(n):
+        row = []
+        free = [sp.Symbol(f"{name}{i}{j}", nonnegative=True) for j in range(i)]
+        syms += free
+        for j in range(n):
+            if j < i:
+                row.append(free[j])
+            elif j == i:
+                row.append(1 - sum(free))
+            else:
+                row.append(0)
+        rows.append(row)
+    return sp.Matrix(rows), syms
+
+
+def lemma_b6_symbolic(n=4):
+    """Lemma B.6 with symbolic entries: ``A 1 = 1`` and ``det(A - lambda I) = prod (a_ii - lambda)``.
+
+    Returns
+    -------
+    dict
+        ``constant_eigenvector``: ``A 1 - 1`` simplifies to 0;
+        ``charpoly_is_diagonal_product``: the characteristic polynomial factors over the diagonal;
+        ``first_diagonal``: ``a_11`` (always 1).
+
+    Examples
+    --------
+    >>> r = lemma_b6_symbolic(3)
+    >>> r["constant_eigenvector"], r["charpoly_is_diagonal_product"], r["first_diagonal"]
+    (True, True, 1)
+    """
+    n = check_positive_int(n, "n")
+    A, _ = _symbolic_stochastic(n, "a")
+    lam = sp.Symbol("lambda")
+    ones = sp.ones(n, 1)
+    const = sp.simplify(A * ones - ones) == sp.zeros(n, 1)
+    cp = sp.expand((A - lam * sp.eye(n)).det())
+    prod = sp.expand(sp.prod([A[i, i] - lam for i in range(n)]))
+    return {"constant_eigenvector": bool(const),
+            "charpoly_is_diagonal_product": sp.simplify(cp - prod) == 0,
+            "first_diagonal": A[0, 0]}
+
+
+def lemma_b7_symbolic(n=3):
+    """Lemma B.7 with symbolic entries: the product of two causal row-stochastic matrices is one.
+
+    Examples
+    --------
+    >>> lemma_b7_symbolic(3)
+    {'row_sums_one': True, 'lower_triangular': True}
+    """
+    n = check_positive_int(n, "n")
+    A, _ = _symbolic_stochastic(n, "a")
+    B, _ = _symbolic_stochastic(n, "b")
+    P = A * B
+    sums = sp.simplify(P * sp.ones(n, 1) - sp.ones(n, 1)) == sp.zeros(n, 1)
+    lower = all(sp.simplify(P[i, j]) == 0 for i in range(n) for j in range(i + 1, n))
+    return {"row_sums_one": bool(sums), "lower_triangular": bool(lower)}
+
+
+def lazy_walk(attn, atol=1e-5):
+    """``(Lambda + I)/2``, the matrix of Proposition B.8 (with beta = 1, sigma_psi = 1, beta_3^(1/L) = 4).
+
+    Examples
+    --------
+    >>> lazy_walk([[1.0, 0.0], [1.0, 0.0]]).tolist()
+    [[1.0, 0.0], [0.5, 0.5]]
+    """
+    a = check_attention_matrix(attn, "attn", atol=atol)
+    return (a + np.eye(len(a))) / 2
+
+
+def _power(T, L):
+    return np.linalg.matrix_power(T, int(L))
+
+
+def spectral_limit(attn, eps=1e-6, atol=1e-5, max_layers=10**7):
+    """The limit of ``((Lambda + I)/2)^L``, its rate, and the layers needed to be within ``eps``.
+
+    Parameters
+    ----------
+    attn : (n, n) causal attention matrix
+    eps : float
+        Target: every entry within ``eps`` of the limit.
+    max_layers : int
+        Give up beyond this many layers.
+
+    Returns
+    -------
+    dict
+        ``limit`` (n x n), ``rate`` (``lambda_2``, the largest eigenvalue below 1 of the
+        lazy walk), ``layers`` (smallest ``L`` found with ``max |T^L - limit| <= eps``),
+        ``rate_only_layers`` (``ceil(log eps / log lambda_2)``, what a diagonalizable
+        matrix with unit constants would need), ``hypothesis`` (Lemma B.6's condition)
+        and ``first_column_limit`` (True when the limit is ``1 e_1^T``, the conclusion
+        of Proposition B.8).
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 0, 0], [0.5, 0.5, 0], [0.2, 0.3, 0.5]])
+    >>> r = spectral_limit(A, eps=1e-8)
+    >>> r["first_column_limit"], r["rate"], r["layers"]
+    (True, 0.75, 74)
+    """
+    eps = check_positive_real(eps, "eps")
+    T = lazy_walk(attn, atol)
+    n = len(T)
+    info = eigen_summary(attn, atol)
+    diag = np.diag(T)
+    below = diag[np.abs(diag - 1) > 1e-12]
+    lam2 = float(below.max()) if below.size else 0.0
+    # The limit: square until stationary (T^(2^k) converges since all other eigenvalues are < 1).
+    P = T.copy()
+    for _ in range(200):
+        P2 = P @ P
+        if np.abs(P2 - P).max() <= 1e-15:
+            break
+        P = P2
+    limit = P2
+    err = lambda L: float(np.abs(_power(T, L) - limit).max())  # noqa: E731
+    lo, hi = 0, 1
+    while err(hi) > eps:
+        lo, hi = hi, hi * 2
+        if hi > max_layers:
+            raise ValueError(f"no L <= max_layers={max_layers} brings every entry within eps={eps:g}")
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if err(mid) <= eps:
+            hi = mid
+        else:
+            lo = mid
+    first = np.zeros((n, n))
+    first[:, 0] = 1.0
+    rate_only = int(np.ceil(np.log(eps) / np.log(lam2))) if 0 < lam2 < 1 else 0
+    return {"limit": limit, "rate": lam2, "layers": hi, "rate_only_layers": rate_only,
+            "hypothesis": info["hypothesis"],
+            "first_column_limit": bool(np.abs(limit - first).max() <= 1e-9),
+            "error_at_layers": err(hi)}
+
+
+def layers_to_eps(attn, eps=1e-6, atol=1e-5):
+    """Shortcut for ``spectral_limit(attn, eps)["layers"]``.
+
+    Examples
+    --------
+    >>> layers_to_eps([[1.0, 0.0], [0.5, 0.5]], eps=1e-3)
+    25
+    """
+    return spectral_limit(attn, eps, atol)["layers"]
+
+
+def defective_example():
+    """A causal attention matrix meeting B.8's hypotheses whose lazy walk is *not* diagonalizable.
+
+    ``Lambda = [[1, 0, 0], [1/2, 1/2, 0], [0, 1/2, 1/2]]``: every row but the first has
+    two non-zero entries; ``(Lambda + I)/2`` has the eigenvalue 3/4 twice with a single
+    eigenvector (a 2 x 2 Jordan block).
+
+    Examples
+    --------
+    >>> defective_example().tolist()
+    [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.5, 0.5]]
+    """
+    return np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.5, 0.5]])
+
+
+def defective_example_symbolic():
+    """Exact analysis of :func:`defective_example` in sympy.
+
+    Returns
+    -------
+    dict
+        ``diagonalizable`` (False), ``jordan_block_sizes``, ``limit`` of ``T^L`` as
+        ``L -> oo`` (``1 e_1^T``), and ``entry_31``: the closed form of ``(T^L)_{3,1}``,
+        which contains ``L (3/4)^L``.
+
+    Examples
+    --------
+    >>> r = defective_example_symbolic()
+    >>> r["diagonalizable"], r["jordan_block_sizes"], r["limit_is_first_column"]
+    (False, [1, 2], True)
+    """
+    half = sp.Rational(1, 2)
+    Lam = sp.Matrix([[1, 0, 0], [half, half, 0], [0, half, half]])
+    T = (Lam + sp.eye(3)) / 2
+    L = sp.Symbol("L", positive=True, integer=True)
+    P, J = T.jordan_form()
+    sizes = sorted(b.shape[0] for b in J.get_diag_blocks())
+    TL = sp.simplify(T**L)
+    lim = TL.applyfunc(lambda e: sp.limit(e, L, sp.oo))
+    first = sp.Matrix([[1, 0, 0], [1, 0, 0], [1, 0, 0]])
+    return {"diagonalizable": bool(T.is_diagonalizable()), "jordan_block_sizes": sizes,
+            "limit_is_first_column": lim == first, "entry_31": sp.simplify(TL[2, 0]),
+            "T": T}
