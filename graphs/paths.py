@@ -22,6 +22,7 @@ __all__ = [
     "path_count_closed_form",
     "path_count_symbolic_proof",
     "path_count_dp",
+    "path_count_windows",
     "last_token_sensitivity",
     "sensitivity_constant",
     "rollout",
@@ -93,6 +94,35 @@ def path_count_dp(n, i, masks):
     return v.get(n, 0)
 
 
+def path_count_windows(n, i, windows):
+    """Exact path count for per-layer sliding windows (``None`` = global) by prefix sums.
+
+    ``O(L (n - i))`` big-int additions: layer ``l`` maps counts ``v`` over tokens to
+    ``v'[a] = sum_{b = max(i, a - w + 1)}^{a} v[b]``.
+
+    Examples
+    --------
+    >>> path_count_windows(9, 0, [4, None, 4])
+    16
+    """
+    n = check_positive_int(n, "n", minimum=0)
+    i = check_positive_int(i, "i", minimum=0)
+    m = n - i + 1
+    v = [1] + [0] * (m - 1)
+    for w in windows:
+        prefix = [0]
+        acc = 0
+        for x in v:
+            acc += x
+            prefix.append(acc)
+        if w is None:
+            v = prefix[1:]
+        else:
+            w = check_positive_int(int(w), "window")
+            v = [prefix[a + 1] - prefix[max(0, a - w + 1)] for a in range(m)]
+    return v[-1]
+
+
 def path_count(n, i, num_layers, window=None, masks=None):
     """Exact number of paths from token ``i`` (input) to token ``n`` (last layer), as a Python int.
 
@@ -141,7 +171,7 @@ def path_count(n, i, num_layers, window=None, masks=None):
         raise ValueError(f"window has {len(windows)} entries, num_layers is {L}")
     if all(w is None for w in windows):
         return path_count_closed_form(n, i, L)
-    return path_count_dp(n, i, layer_masks(n + 1, L, windows))
+    return path_count_windows(n, i, windows)
 
 
 def path_count_symbolic_proof(max_layers=8):
@@ -238,13 +268,23 @@ def last_token_sensitivity(attns, beta1=1.0, beta2=1.0, beta3=1.0, sigma_psi=1.0
     >>> s.round(3).tolist()   # U-shape: the residual favours the last, paths the first
     [4.083, 3.083, 2.583, 6.25]
     """
-    layers = normalised_layers(attns, beta1, beta2, normalisation, atol)
+    layers = check_attention_layers(attns, "attns", atol=atol)
+    beta1 = check_positive_real(beta1, "beta1")
+    beta2 = check_positive_real(beta2, "beta2")
+    if normalisation not in ("proof", "statement", "main"):
+        raise ValueError(f"normalisation must be 'proof', 'statement' or 'main', got {normalisation!r}")
     n = layers[0].shape[0]
     t = range(n)[target]
     r = np.zeros(n)
     r[t] = 1.0
-    for m in reversed(layers):
-        r = r @ m
+    # r Abar without forming Abar: alpha/beta + I is applied as (r alpha)/beta + r.
+    for a in reversed(layers):
+        if normalisation == "proof":
+            r = (r @ a) / beta1 + r
+        elif normalisation == "statement":
+            r = (r @ a + r) / beta1
+        else:
+            r = (r @ a) / beta2 + r
     return sensitivity_constant(len(layers), beta2, beta3, sigma_psi, normalisation) * r
 
 

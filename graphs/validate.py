@@ -177,21 +177,30 @@ def check_attention_matrix(matrix, name="attn", layer=None, atol=DEFAULT_ATOL):
         raise ValueError(f"{where} must be a square matrix, got shape {a.shape}")
     if a.shape[0] == 0:
         raise ValueError(f"{where} must not be empty")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ValueError(f"{where}: entry ({i}, {j}) is not finite: {a[i, j]}")
-    neg = a < -atol
-    if neg.any():
-        i, j = (int(v) for v in np.argwhere(neg)[0])
-        raise ValueError(f"{where}: entry ({i}, {j}) is negative: {a[i, j]:.3g}")
-    upper = np.triu(np.abs(a), k=1) > atol
-    if upper.any():
-        i, j = (int(v) for v in np.argwhere(upper)[0])
-        raise ValueError(
-            f"{where}: entry ({i}, {j}) above the diagonal is {a[i, j]:.3g} "
-            f"> atol={atol:g} (not causal)"
-        )
+    # One pass over blocks of rows keeps the temporaries small for n in the thousands;
+    # the offending entry is located only once a block is known to be bad.
+    n = a.shape[0]
+    step = 256
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        blk = a[s:e]
+        if not np.isfinite(blk).all():
+            i, j = (int(v) for v in np.argwhere(~np.isfinite(blk))[0])
+            raise ValueError(f"{where}: entry ({s + i}, {j}) is not finite: {blk[i, j]}")
+        if blk.min() < -atol:
+            i, j = (int(v) for v in np.argwhere(blk < -atol)[0])
+            raise ValueError(f"{where}: entry ({s + i}, {j}) is negative: {blk[i, j]:.3g}")
+        # Columns >= e are strictly above the diagonal for every row of the block; only
+        # the square [s:e, s:e] needs a triangular mask.
+        right = blk[:, e:]
+        square = np.triu(blk[:, s:e], 1)
+        if (right.size and right.max() > atol) or square.max() > atol:
+            upper = np.concatenate([square, right], axis=1)
+            i, j = (int(v) for v in np.argwhere(upper > atol)[0])
+            raise ValueError(
+                f"{where}: entry ({s + i}, {s + j}) above the diagonal is {upper[i, j]:.3g} "
+                f"> atol={atol:g} (not causal)"
+            )
     sums = a.sum(axis=1)
     off = np.abs(sums - 1.0) > atol
     if off.any():

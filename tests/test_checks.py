@@ -19,6 +19,11 @@ NEGATIVE_CONTROLS = {
     "remedy": {"every": 0},                    # no separators at all
     "B.9": {"causal": True},                   # a causal mask carries position
     "B.10": {"dtypes": ("fp64",)},             # no finite-precision merge in fp64
+    "B.5": {"sigma_claimed": 0.01},            # a Lipschitz constant below the MLP's true one
+    "B.6": {"hypothesis": False},              # a row attending only to itself
+    "B.7": {"triangular": False},              # full (non-causal) stochastic matrices
+    "B.8": {"hypothesis": False},              # a token that only sees itself: no 1 e_1^T limit
+    "gnn": {"window": 4},                      # sliding window too narrow for 6 layers to reach
 }
 
 

@@ -46,6 +46,8 @@ def build_parser():
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-appendix", action="store_true", help="do not render the appendix")
     p.add_argument("--pdf", action="store_true", help="also compile appendix.pdf with pdflatex")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="checks run in this many processes (default: 2, or 1 on one core)")
     return p
 
 
@@ -72,25 +74,50 @@ def _select(checks, only):
     return [c for c in checks if c.id in set(only)]
 
 
-def run_checks(checks, ctx, progress=None):
-    """Run ``checks`` in order; return (results as dicts, timings in seconds)."""
+def _run_one(check, ctx):
     from verify.registry import Result
 
-    results, timings = [], {}
-    for check in checks:
-        if progress is not None:
-            progress(check)
-        t0 = time.perf_counter()
-        try:
-            res = check.run(ctx)
-        except ValueError:
-            raise
-        except Exception as exc:  # a crash is a failed check, reported, not a traceback
-            res = Result(id=check.id, paper_refs=check.paper_refs, title=check.title,
-                         status="fail", reason=f"check crashed: {type(exc).__name__}: {exc}")
-        timings[check.id] = round(time.perf_counter() - t0, 3)
-        results.append(res.to_json())
-    return results, timings
+    t0 = time.perf_counter()
+    try:
+        res = check.run(ctx)
+    except Exception as exc:  # a crash is a failed check, reported, not a traceback
+        res = Result(id=check.id, paper_refs=check.paper_refs, title=check.title,
+                     status="fail", reason=f"check crashed: {type(exc).__name__}: {exc}")
+    return res.to_json(), round(time.perf_counter() - t0, 3)
+
+
+def _run_by_id(check_id, ctx):
+    from verify.registry import REGISTRY, all_checks
+
+    all_checks()
+    return _run_one(REGISTRY[check_id], ctx)
+
+
+def run_checks(checks, ctx, progress=None, jobs=1):
+    """Run ``checks``; return (results as dicts in the given order, timings in seconds).
+
+    With ``jobs > 1`` the checks run in worker processes; the results do not depend
+    on the scheduling (each check seeds its own generators).
+    """
+    results, timings = {}, {}
+    if jobs <= 1 or len(checks) <= 1:
+        for check in checks:
+            results[check.id], timings[check.id] = _run_one(check, ctx)
+            if progress is not None:
+                progress(check)
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+            slow_first = sorted(checks, key=lambda c: -c.cost)
+            futures = {pool.submit(_run_by_id, c.id, ctx): c for c in slow_first}
+            for fut in as_completed(futures):
+                check = futures[fut]
+                results[check.id], timings[check.id] = fut.result()
+                if progress is not None:
+                    progress(check)
+    return [results[c.id] for c in checks], {c.id: timings[c.id] for c in checks}
 
 
 def _merge(path, new, order):
@@ -133,6 +160,8 @@ def main(argv=None):
         args = build_parser().parse_args(argv)
         if args.seed < 0:
             raise UsageError(f"--seed must be >= 0, got {args.seed}")
+        if args.jobs < 1:
+            raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
         json_path = args.json or os.path.join(args.out, "results.json")
         from verify.registry import Context, all_checks, atomic_write_text
 
@@ -158,17 +187,12 @@ def main(argv=None):
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                       console=err, transient=True) as prog:
-            task = prog.add_task("checks", total=len(selected))
-            state = {"first": True}
+            task = prog.add_task("running checks", total=len(selected))
 
             def tick(check):
-                if not state["first"]:
-                    prog.advance(task)
-                state["first"] = False
-                prog.update(task, description=f"{check.id}: {check.title[:50]}")
+                prog.update(task, advance=1, description=f"done {check.id}: {check.title[:46]}")
 
-            results, timings = run_checks(selected, ctx, tick)
-            prog.advance(task)
+            results, timings = run_checks(selected, ctx, tick, jobs=args.jobs)
         ordered = [c.id for c in checks]
         merged = _merge(json_path, results, ordered) if args.only else results
         doc = {"schema": SCHEMA, "paper": PAPER, "environment": environment(),
@@ -188,7 +212,7 @@ def main(argv=None):
         n_skip = sum(r["status"] == "skip" for r in results)
         n_pass = len(results) - n_fail - n_skip
         console.print(f"{n_pass} passed, {n_fail} failed, {n_skip} skipped "
-                      f"in {sum(timings.values()):.1f}s; wrote {', '.join(written)}")
+                      f"({sum(timings.values()):.1f}s of checks); wrote {', '.join(written)}")
         return 1 if n_fail else 0
     except UsageError as exc:
         print(f"python -m verify.all: error: {exc}", file=sys.stderr)

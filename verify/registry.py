@@ -136,6 +136,7 @@ class Check:
     title: str
     func: object
     group: str = "theory"
+    cost: int = 1  # relative run time, used to start the slow checks first
 
     def run(self, ctx, **params):
         return self.func(ctx, **params)
@@ -144,13 +145,13 @@ class Check:
 REGISTRY = {}
 
 
-def register(id, paper_refs, title, group="theory"):
+def register(id, paper_refs, title, group="theory", cost=1):
     """Decorator adding a check function to :data:`REGISTRY` under ``id``."""
 
     def deco(func):
         if id in REGISTRY:
             raise ValueError(f"check id {id!r} registered twice")
-        REGISTRY[id] = Check(id, list(paper_refs), title, func, group)
+        REGISTRY[id] = Check(id, list(paper_refs), title, func, group, cost)
         func.check_id = id
         return func
 

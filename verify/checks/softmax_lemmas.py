@@ -220,7 +220,7 @@ def fig9_total_variation(n_max, k=200, eta=0.1, seeds=5, points=24, setting="fig
     return ns, tv, cert, rate
 
 
-@register("B.2", ["Lemma 4.1", "Lemma B.2"], "Total variation of softmax tends to 0")
+@register("B.2", ["Lemma 4.1", "Lemma B.2"], "Total variation of softmax tends to 0", cost=2)
 def check_b2(ctx, setting="fig9", k=200, eta=0.1, eps=2e-3, dps=50, n_max=None):
     n_max = n_max or (100_000 if ctx.quick else 1_000_000)
     cond = Conditions()

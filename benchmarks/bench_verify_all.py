@@ -1,0 +1,26 @@
+"""Wall time of ``python -m verify.all`` (full and --quick) against the issue's budgets.
+
+    python -m benchmarks.bench_verify_all
+"""
+
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run(args, budget):
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "verify.all", "--out", out, *args],
+                              capture_output=True, text=True)
+        t = time.perf_counter() - t0
+    label = "python -m verify.all " + " ".join(args)
+    print(f"{label.strip()}: {t:.1f} s (budget {budget} s: {'met' if t <= budget else 'NOT met'}), "
+          f"exit {proc.returncode}", flush=True)
+    return t
+
+
+if __name__ == "__main__":
+    run(["--quick"], 10)
+    run([], 60)
