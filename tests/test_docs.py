@@ -1,0 +1,22 @@
+"""The Python blocks of the docs run as written."""
+
+import os
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def _blocks(path):
+    text = open(os.path.join(ROOT, path), encoding="utf-8").read()
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+@pytest.mark.parametrize("path", ["docs/gnn-guide.md", "README.md"])
+def test_python_blocks_run(path):
+    ns = {}
+    blocks = _blocks(path)
+    assert blocks
+    for code in blocks:
+        exec(compile(code, path, "exec"), ns)
