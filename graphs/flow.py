@@ -16,7 +16,6 @@ import numpy as np
 import scipy.sparse as sps
 from scipy.sparse.csgraph import maximum_flow
 
-from graphs.causal import unrolled_graph
 from graphs.validate import check_attention_layers, check_positive_int
 
 __all__ = ["attention_flow", "attention_flow_networkx", "flow_network"]

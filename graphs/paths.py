@@ -14,7 +14,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from graphs.causal import layer_masks, normalised_layers
+from graphs.causal import normalised_layers
 from graphs.validate import check_attention_layers, check_positive_int, check_positive_real
 
 __all__ = [

@@ -1,7 +1,6 @@
 """``python -m verify.all``: exit codes, one-line errors, determinism, merge and render-only."""
 
 import json
-import os
 
 import pytest
 

@@ -4,7 +4,6 @@ Skipped when the optional 'gemma' extra is not installed; CI installs it.
 """
 
 import json
-import os
 import subprocess
 import sys
 

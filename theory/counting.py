@@ -15,7 +15,6 @@ import numpy as np
 import sympy as sp
 
 from graphs.validate import check_finite_array, check_positive_int
-from theory.collapse import SyntheticTransformer
 
 __all__ = [
     "ratio_attention_symbolic",

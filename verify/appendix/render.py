@@ -12,7 +12,6 @@ Inside a paper, load ``amsmath, graphicx, booktabs, adjustbox, hyperref`` and se
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -48,6 +47,14 @@ def _num(v):
     if isinstance(v, list):
         return ", ".join(_num(x) for x in v)
     return str(v)
+
+
+def cross_checks(doc, check):
+    """The real-model (gemma.*) results that share a paper statement with ``check``."""
+    if check["id"].startswith("gemma."):
+        return []
+    refs = set(check["paper_refs"])
+    return [c for c in doc["checks"] if c["id"].startswith("gemma.") and refs & set(c["paper_refs"])]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -101,10 +108,9 @@ def render_markdown(doc):
         q = c.get("quantitative") or {}
         if q.get("rate") or q.get("threshold"):
             L += ["**Quantitative version**", ""]
-            if q.get("rate"):
-                L.append(f"- Rate: ${q['rate']}$")
-            if q.get("threshold"):
-                L.append(f"- Threshold: ${q['threshold']}$")
+            for label, key in (("Rate", "rate"), ("Threshold", "threshold")):
+                if q.get(key):
+                    L.append(f"- {label}: ${q[key]}$" if _is_math(q[key]) else f"- {label}: {q[key]}")
             L.append("")
         if q.get("onsets"):
             keys, rows = _onset_rows(q["onsets"])
@@ -119,6 +125,12 @@ def render_markdown(doc):
         for f in c.get("figures", []):
             if f.endswith(".png"):
                 L += [f"![{c['id']}]({f})", ""]
+        for g in cross_checks(doc, c):
+            L += [f"**Real-model cross-check** [{g['id']}](#{g['id'].replace('.', '')}): **{g['status']}**, "
+                  f"{g.get('deciding', '')}", ""]
+            for f in g.get("figures", []):
+                if f.endswith(".png"):
+                    L += [f"![{g['id']}]({f})", ""]
         if c.get("errata"):
             L += [f"Errata and notes for this statement: {len(c['errata'])} (see below).", ""]
     L += ["## Errata and proof notes", ""]
@@ -194,6 +206,17 @@ _PREAMBLE = r"""\makeatletter
 """
 
 
+def _is_math(text):
+    """LaTeX strings from the checks contain a backslash, ^ or _; anything else is prose."""
+    return any(ch in text for ch in "\\^_")
+
+
+def _tex_quant(text, width):
+    if not _is_math(text):
+        return latex_escape(text)
+    return r"\begin{adjustbox}{max width=" + width + r"\linewidth}$" + text + r"$\end{adjustbox}"
+
+
 def render_latex(doc):
     """The appendix as a LaTeX document (standalone, or ``\\input``-able)."""
     L = [_PREAMBLE,
@@ -225,9 +248,9 @@ def render_latex(doc):
         if q.get("rate") or q.get("threshold"):
             L += [r"\textbf{Quantitative version.}", r"\begin{itemize}"]
             if q.get("rate"):
-                L.append(r"\item Rate: \begin{adjustbox}{max width=0.85\linewidth}$" + q["rate"] + r"$\end{adjustbox}")
+                L.append(r"\item Rate: " + _tex_quant(q["rate"], "0.85"))
             if q.get("threshold"):
-                L.append(r"\item Threshold: \begin{adjustbox}{max width=0.8\linewidth}$" + q["threshold"] + r"$\end{adjustbox}")
+                L.append(r"\item Threshold: " + _tex_quant(q["threshold"], "0.8"))
             L.append(r"\end{itemize}")
         if q.get("onsets"):
             keys, rows = _onset_rows(q["onsets"])
@@ -243,6 +266,9 @@ def render_latex(doc):
             if f.endswith(".pdf"):
                 L += [r"\begin{center}\includegraphics[width=0.8\linewidth,height=0.3\textheight,keepaspectratio]{\tngAppendixDir "
                       + f + r"}\end{center}"]
+        for g in cross_checks(doc, c):
+            L += [r"\textbf{Real-model cross-check} " + latex_escape(g["id"]) + ": \textbf{" + latex_escape(g["status"])
+                  + "}, " + latex_escape(g.get("deciding", "")) + " (figure in its own section)."]
     L += [r"\subsection*{Errata and proof notes}", r"\begin{enumerate}"]
     for c in doc["checks"]:
         for e in c.get("errata", []):

@@ -1,7 +1,6 @@
 """Checks B.3 (representational collapse), Figures 8 and 10, and the separator remedy of Section 4."""
 
 import functools
-import math
 
 import numpy as np
 import sympy as sp
@@ -9,7 +8,7 @@ import sympy as sp
 from theory import collapse as C
 from theory.positional import rope_logit_profile
 from theory.precision import DTYPES, resolution_at_scale
-from verify.checks._common import erratum, fmt, loglog_slope, sympy_step
+from verify.checks._common import erratum, loglog_slope, sympy_step
 from verify.figures import DTYPE_COLORS, draw_resolution_lines, new_figure, save_figure
 from verify.registry import Conditions, Result, register
 

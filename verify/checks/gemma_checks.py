@@ -164,7 +164,7 @@ def check_structure(ctx, perturb=False, atol=1e-5):
     i = np.arange(n)
     outside = (i[:, None] - i[None, :]) >= window
     band = {}
-    for ell, kind in enumerate(meta["layer_types"]):
+    for ell in range(L):
         band[ell] = float(A[ell][:, outside].max()) if outside.any() else 0.0
     sliding = [ell for ell, k in enumerate(meta["layer_types"]) if k.startswith("sliding")]
     worst = max((band[ell] for ell in sliding), default=0.0)

@@ -10,7 +10,7 @@ import sympy as sp
 from theory import softmax as S
 from theory.precision import DTYPES, machine_epsilon, resolution_at_scale, ulp
 from verify.checks._common import erratum, fmt, sympy_step
-from verify.figures import DTYPE_COLORS, new_figure, save_figure
+from verify.figures import new_figure, save_figure
 from verify.registry import Conditions, Result, register
 
 # --------------------------------------------------------------------------- B.1
@@ -271,9 +271,6 @@ def check_b2(ctx, setting="fig9", k=200, eta=0.1, eps=2e-3, dps=50, n_max=None):
              all(r[2] <= r[1] <= r[3] <= r[4] for r in encl), "")
 
     onsets = {dt: S.tv_threshold(resolution_at_scale(1.0, dt), spread, k * eta) for dt in DTYPES}
-    figures = []
-    if setting == "fig9":
-        figures = _figure9(ctx, ns, tv, rate, k, eta)
     alt_lim = float(S.ALTERNATING_TV_LIMIT)
     errata = [
         erratum("Lemma B.2 and Lemma 4.1, hypothesis",
@@ -326,7 +323,7 @@ def check_b2(ctx, setting="fig9", k=200, eta=0.1, eps=2e-3, dps=50, n_max=None):
         },
         evidence={"setting": setting, "k": k, "eta": eta, "eps": eps, "seeds": [0, 1, 2, 3, 4],
                   "n_max": n_max, "n0": n0, "conditions": cond.items},
-        figures=figures, errata=errata if setting == "fig9" else errata[:1],
+        errata=errata if setting == "fig9" else errata[:1],
     )
 
 

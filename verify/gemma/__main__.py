@@ -12,7 +12,7 @@ import json
 import sys
 
 from verify.gemma.export import DEFAULT_LENGTHS, export_sweep
-from verify.gemma.model import GEMMA_EXTRA_INSTALL, gemma_available, resolve_model
+from verify.gemma.model import gemma_available, resolve_model
 from verify.gemma.prompts import GROUPS, PROMPT_SETS
 
 
