@@ -1,5 +1,13 @@
 """Path counts and weighted path sums on the unrolled causal graph (Theorem 5.1/B.5), and rollout.
 
+Theorem B.5 (main text: Theorem 5.1), quoted: "Consider an input sequence v_1^(0), ..., v_n^(0)
+(including CoT). Let sigma_psi be the maximal Lipschitz constant of any psi^(l), and
+abar_{j,i}^(l) = (alpha_{j,i}^(l) + delta_{j,i}) / beta^(l) the normalized attention coefficient,
+then ||d y_n / d v_i^(0)|| <= sigma_psi^L sum_{k_1>=i} ... sum_{k_L>=k_{L-1}}
+abar_{n,k_L}^(L-1) prod_{l=2}^{L-1} abar_{k_l,k_{l-1}}^(l-1) abar_{k_1,i}^(0)."
+(The normalisation differs between the statement, its proof and Theorem 5.1; see
+:func:`graphs.causal.normalised_layers` and the errata of check B.5.)
+
 A path from input token ``i`` to the last token ``n`` through ``L`` layers is a
 sequence ``i = k_0 <= k_1 <= ... <= k_L = n`` in which each step stays inside the
 layer's mask. Its weight is the product of the normalised coefficients

@@ -1,5 +1,19 @@
 """Spectral theory of causal attention: Lemma B.6, Lemma B.7 and Proposition 5.2/B.8.
 
+Quoted from Appendix B.2:
+
+Lemma B.6. "A row-stochastic triangular matrix A has 1 as its largest eigenvalue. Moreover,
+such eigenvalue has multiplicity 1 if each row except the first has at least 2 non-zero entries."
+
+Lemma B.7. "The product of two row-stochastic matrices is again row-stochastic. Moreover, the
+product of two triangular row-stochastic matrices is a triangular row-stochastic matrix."
+
+Proposition B.8 (main text: Proposition 5.2). "Let beta_1^(l), beta_2^(l) = 1, beta_3^(1/L) = 4,
+sigma_psi = 1. Furthermore, for simplicity, let the attention coefficients be equal at each layer
+and such that each row except the first of the causal mechanism has at least two non-zero
+elements. Then, we have as L -> oo that d y_n / d v_i^(0) = 0 when i != 1 and
+d y_n / d v_i^(0) = 1 when i = 1."
+
 A causal attention matrix is lower triangular and row-stochastic, so its eigenvalues
 are its diagonal entries, all in ``[0, 1]``, and the first is 1. Proposition B.8
 studies ``((Lambda + I)/2)^L``: when every row but the first has two or more non-zero

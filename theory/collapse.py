@@ -1,5 +1,12 @@
 """Theorem 4.2/B.3 (representational collapse) on a synthetic decoder-only Transformer.
 
+Theorem B.3 (main text: Theorem 4.2), quoted: "Let x in R^{n-1 x d} be an underlying growing
+token sequence. Let v^(0) = [v v_a]^T in R^{n x d} and v*^(0) = [v v_a v_a]^T in R^{n+1 x d} be
+two sequences for a final repeated token x_a in R^d, with all token representations bounded.
+Further, assume that the positional encodings decay with distance to 0, e.g. as in RoPE. Then,
+for large enough n in N+, we have that the representations are under any eps:
+||v_n^(L) - v*_{n+1}^(L)||_1 < eps."
+
 The model is the one of Section 2: pre-LN blocks with causal softmax attention and
 residual connections, an MLP, and a final norm,
 

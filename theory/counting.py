@@ -1,6 +1,14 @@
 """Counting: Proposition 6.1/B.9 and Corollary 6.2/B.10.
 
-Proposition B.9: without positional encodings and without a causal mask, attention
+Proposition B.9 (main text: Proposition 6.1), quoted: "A Transformer without positional
+encodings and a causal attention mechanism is immediately unable to solve the counting problem."
+
+Corollary B.10 (main text: Corollary 6.2), quoted: "Consider a task in which the goal is to
+count how many v_a tokens there are in the sequence. Let v^(0) = [v v_a]^T in R^{n x d} and
+v*^(0) = [v v_a v_a] in R^{(n+1) x d}. Due to representational collapse, at least one sequence
+will be given the wrong count for large enough finite n."
+
+In words, Proposition B.9: without positional encodings and without a causal mask, attention
 only sees the *ratio* of token counts, so ``"10"`` and ``"1100"`` (and every
 sequence with the same proportion of ones, in any order) get identical
 representations, at every layer.
@@ -15,6 +23,7 @@ import numpy as np
 import sympy as sp
 
 from graphs.validate import check_finite_array, check_positive_int
+from theory.collapse import SyntheticTransformer  # noqa: F401  (the examples below use it)
 
 __all__ = [
     "ratio_attention_symbolic",

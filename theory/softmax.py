@@ -5,6 +5,22 @@ threshold under a bound on the entries, a numeric evaluation in mpmath at a chos
 number of digits, and a rigorous interval enclosure (``mpmath.iv``) where the quantity
 is a finite closed form.
 
+Statements (quoted from Appendix B.1 of the paper)
+--------------------------------------------------
+Lemma B.1. "Consider a vector a in R^{n-1} and two scalars b, c in R. Let x = [a c]^T in R^n
+and x* = [a b c]^T in R^{n+1} with all entries bounded. Then softmax(x)_n > softmax(x*)_{n+1}.
+Moreover for any p > 0 we can find large enough n in N+ such that
+|softmax(x)_n - softmax(x*)_{n+1}| < p."
+
+Lemma B.2 (main text: Lemma 4.1). "Consider two sequences x, x* in R^n such that
+lim_{n->oo} |x_n - x*_n| = 0, with x_i, x*_i bounded. Let y, y* in R^n be the softmax of x
+and x* respectively. Then, as n -> oo the total variation tends to 0, i.e.
+lim_{n->oo} delta(y, y*) = 0."
+
+Lemma B.4. "Consider two sequences x = (1 0 1 0 ...) in R^n and x* = (0 1 0 1 ...) in R^n for
+n even. Let y and y* be the softmax of x and x*, respectively. Then the total variation
+delta(y, y*) does not tend to 0 as n -> oo."
+
 Conventions follow the paper: the "total variation" ``delta(mu, nu)`` is the full L1
 distance ``sum |mu - nu|`` (no factor 1/2, see Appendix B.1, Eq. 2).
 """

@@ -380,6 +380,7 @@ def check_gemma_collapse(ctx, collapse_set="fig5a", remedy_pair=("fig5c", "fig5d
     directory, lengths = _load(ctx)
     sets = ["fig5a", "fig5b", "fig5c", "fig5d", "fig12-1", "fig12-2"]
     d = {(s, dt): _distances(directory, s, dt) for s in sets for dt in ("fp32", "bf16")}
+    tokenisation = _tokenisation(directory, sets)
     chunks = {s: _distances(directory, s, "fp32", "chunks") for s in sets}
     cond = Conditions()
     ref = d[(collapse_set, "fp32")]
@@ -390,6 +391,8 @@ def check_gemma_collapse(ctx, collapse_set="fig5a", remedy_pair=("fig5c", "fig5d
     cond.add(f"{collapse_set}: fp32 distance falls >= 10x from n={ns_grid[0]} to n={ns_grid[-1]}",
              drop >= 10, f"factor {drop:.3g}")
     cond.add(f"{collapse_set}: log-log slope <= -0.5", slope <= -0.5, f"slope {slope:.3f}")
+    cond.add("every digit is its own token in every prompt (Gemma splits digits)",
+             all(tokenisation.values()), ", ".join(s for s, ok in tokenisation.items() if not ok))
     # bf16: where can bf16 no longer tell the two prompts apart?
     onsets = {}
     for s in sets:
@@ -475,6 +478,7 @@ def check_gemma_collapse(ctx, collapse_set="fig5a", remedy_pair=("fig5c", "fig5d
         numeric={"columns": ["set", "n", "fp32 L_inf", "bf16 L_inf", "heads mean", "heads min", "heads max"],
                  "rows": table, "precision": "fp32 and bf16 forward passes; per-head = last layer before o_proj"},
         evidence=dict(_model_note(directory), lengths=list(lengths), drop=drop, slope=slope,
+                      digits_are_single_tokens=tokenisation,
                       head_reading="per-head attention outputs of the last layer before the output "
                                    "projection (hidden 640 != 4 heads x 256); the alternative reading, "
                                    "the final vector cut into 4 chunks of 160, is in 'chunks'",
@@ -483,6 +487,20 @@ def check_gemma_collapse(ctx, collapse_set="fig5a", remedy_pair=("fig5c", "fig5d
                       conditions=cond.items),
         figures=figures,
     )
+
+
+def _tokenisation(directory, sets):
+    """For each prompt set: does every exported prompt tokenise each digit as its own token?"""
+    import json
+
+    out = {}
+    for s in sets:
+        flags = []
+        for f in glob.glob(os.path.join(directory, f"{s}-*-fp32.json")):
+            with open(f) as fh:
+                flags.append(json.load(fh)["digits_are_single_tokens"])
+        out[s] = bool(flags) and all(flags)
+    return out
 
 
 def _window(directory):
