@@ -5,8 +5,10 @@ the paper's hypotheses; tests call it with parameters that violate them (the
 negative controls) and expect ``status == "fail"``.
 """
 
+import contextlib
 import math
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ __all__ = [
     "clean",
     "atomic_write_text",
     "atomic_write_bytes",
+    "atomic_directory",
 ]
 
 STATUSES = ("pass", "fail", "skip")
@@ -185,3 +188,23 @@ def atomic_write_bytes(path, data):
 
 def atomic_write_text(path, text):
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def atomic_directory(target):
+    """Build a directory in a temporary sibling and move it to ``target`` only on success.
+
+    Yields the temporary path. On any error (or interruption) it is removed and a
+    previous ``target`` is left as it was.
+    """
+    parent = os.path.dirname(os.path.abspath(target))
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=".building-")
+    try:
+        yield tmp
+        if os.path.exists(target):
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

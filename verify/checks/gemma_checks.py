@@ -9,8 +9,6 @@ read only the exported files. Without the optional ``gemma`` extra every check r
 import functools
 import glob
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
@@ -20,7 +18,8 @@ from graphs.validate import check_attention_matrix
 from theory.precision import resolution_at_scale
 from verify.checks._common import erratum, fmt, loglog_slope
 from verify.figures import DTYPE_COLORS, new_figure, save_figure
-from verify.registry import Conditions, Result, register
+from theory.collapse import observed_onset
+from verify.registry import Conditions, Result, atomic_directory, register
 
 LENGTHS_FULL = (10, 20, 50, 100, 200, 500, 1000)
 LENGTHS_QUICK = (10, 20, 50, 100)
@@ -43,18 +42,9 @@ def _export_dir(model, lengths, seed):
     target = os.path.join(cache_root(), "exports", spec.sha256[:16], key)
     if os.path.exists(os.path.join(target, "manifest.json")):
         return target
-    parent = os.path.dirname(target)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".exporting-")
-    try:
+    with atomic_directory(target) as tmp:
         export_sweep(tmp, sets=("fig5", "fig12"), lengths=lengths, dtypes=("fp32", "bf16"),
                      model=model, attention_cap=128, seed=seed)
-        if os.path.exists(target):
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 
@@ -402,7 +392,7 @@ def check_gemma_collapse(ctx, collapse_set="fig5a", remedy_pair=("fig5c", "fig5d
         truth = f32["whole"][np.isin(f32["n"], common)]
         onsets[s] = {
             "bf16_ulp_at_scale": float(ulp[-1]),
-            "predicted_onset": _onset(common, truth, ulp),
+            "predicted_onset": observed_onset(common, truth, ulp),
             "bf16_distance_at_max_n": float(b16["whole"][np.isin(b16["n"], common)][-1]),
             "fp32_distance_at_max_n": float(truth[-1]),
         }
@@ -508,16 +498,6 @@ def _window(directory):
 
     with open(os.path.join(directory, "structure-fp32.json")) as fh:
         return json.load(fh).get("sliding_window")
-
-
-def _onset(ns, dist, resolution):
-    below = dist <= resolution
-    if not below[-1]:
-        return None
-    k = len(below) - 1
-    while k > 0 and below[k - 1]:
-        k -= 1
-    return int(ns[k])
 
 
 # --------------------------------------------------------------------------- 6. Lemma B.1

@@ -44,7 +44,7 @@ B5_STATEMENT = (
 
 
 @register("B.5", ["Theorem 5.1", "Theorem B.5"], "Over-squashing bound: weighted path sums", group="theory", cost=2)
-def check_b5(ctx, sigma_claimed=None, beta1=0.8, beta2=1.25, beta3=1.5, sigma_psi=0.7):
+def check_b5(ctx, sigma_claimed=None, beta1=0.5, beta2=2.0, beta3=1.5, sigma_psi=0.7):
     cond = Conditions()
     rng = np.random.default_rng(ctx.seed)
     # Symbolic: the path sum is the matrix product entry (L = 2, n = 3), and the count closed form.
@@ -76,6 +76,12 @@ def check_b5(ctx, sigma_claimed=None, beta1=0.8, beta2=1.25, beta3=1.5, sigma_ps
              f"Spearman {rho:.3f}")
     main_min = float((bounds["main"] / true).min())
     stat_min = float((bounds["statement"] / true).min())
+    if sigma_claimed is None and beta1 < beta2:
+        # The errata below rest on these two counterexamples; keep them honest.
+        cond.add("counterexample: Theorem 5.1's normalisation (alpha/beta_2) fails when beta_1 < beta_2",
+                 main_min < 1, f"min bound/true {main_min:.3g}")
+        cond.add("counterexample: the statement's constant sigma_psi^L fails", stat_min < 1,
+                 f"min bound/true {stat_min:.3g}")
     # Weighted path sum equals brute-force enumeration on the networkx graph (small case).
     small = [Cz.random_attention(6, rng) for _ in range(3)]
     D = Cz.unrolled_graph(small, beta1=beta1)

@@ -16,8 +16,6 @@ few seconds. Loading never unpickles.
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 
 __all__ = [
@@ -140,10 +138,9 @@ def _convert_gguf(spec, target):
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, attn_implementation="eager",
                                                  dtype=torch.float32)
-    parent = os.path.dirname(target)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".converting-")
-    try:
+    from verify.registry import atomic_directory
+
+    with atomic_directory(target) as tmp:
         tok.save_pretrained(tmp)
         cfg = model.config.to_dict()
         cfg.pop("quantization_config", None)
@@ -152,12 +149,6 @@ def _convert_gguf(spec, target):
         save_model(model, os.path.join(tmp, "model.safetensors"))
         with open(os.path.join(tmp, "source.json"), "w") as fh:
             json.dump({"name": spec.name, "path": spec.path, "sha256": spec.sha256}, fh)
-        if os.path.exists(target):
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return model, tok
 
 
@@ -166,9 +157,16 @@ def load_model(model=None, dtype="fp32"):
 
     A GGUF model is converted once and cached (see the module docstring).
     """
+    # Never reach for a hub: everything is local by construction.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
+    import transformers
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    # The CLI shows its own progress; transformers' bars and warnings would interleave with it.
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
     if dtype not in ("fp32", "bf16"):
         raise ValueError(f"dtype must be 'fp32' or 'bf16', got {dtype!r}")
     spec = resolve_model(model)
