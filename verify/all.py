@@ -157,7 +157,8 @@ def _table(results, timings, console):
 def main(argv=None):
     from rich.console import Console
 
-    console = Console(stderr=False, highlight=False)
+    # Piped output (CI logs, `| less`) gets a fixed width instead of rich's 80 columns.
+    console = Console(stderr=False, highlight=False, width=None if sys.stdout.isatty() else 150)
     err = Console(stderr=True, highlight=False)
     try:
         args = build_parser().parse_args(argv)
