@@ -84,3 +84,15 @@ def test_bad_results_file(tmp_path):
     p.write_text(json.dumps({"schema": 99}))
     with pytest.raises(ValueError, match="schema"):
         render_appendix(str(p), str(tmp_path))
+
+
+def test_pdf_is_reproducible(quick_run, tmp_path):
+    if shutil.which("pdflatex") is None:
+        pytest.skip("needs pdflatex")
+    from verify.appendix.render import compile_pdf
+
+    out, _ = quick_run
+    first = compile_pdf(str(out / "appendix.tex"))[0]
+    data = open(first, "rb").read()
+    second = compile_pdf(str(out / "appendix.tex"))[0]
+    assert open(second, "rb").read() == data

@@ -189,6 +189,7 @@ _PREAMBLE = r"""\makeatletter
 \else
   \makeatother
   \documentclass[10pt]{article}
+  \ifdefined\pdftrailerid\pdftrailerid{}\fi
   \usepackage[margin=2.2cm]{geometry}
   \usepackage{amsmath,amssymb}
   \usepackage{graphicx}
@@ -301,11 +302,13 @@ def compile_pdf(tex_path, runs=2, timeout=120):
                            "texlive-latex-recommended texlive-latex-extra)")
     src_dir = os.path.dirname(os.path.abspath(tex_path))
     name = os.path.splitext(os.path.basename(tex_path))[0]
+    # A fixed date makes pdfTeX's timestamps and document ID, hence the PDF, reproducible.
+    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
             proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
                                    f"-output-directory={tmp}", os.path.basename(tex_path)],
-                                  cwd=src_dir, capture_output=True, text=True, timeout=timeout)
+                                  cwd=src_dir, capture_output=True, text=True, timeout=timeout, env=env)
             if proc.returncode != 0:
                 tail = "\n".join(proc.stdout.splitlines()[-25:])
                 raise RuntimeError(f"pdflatex failed on {tex_path}:\n{tail}")
