@@ -69,3 +69,15 @@ def test_separator_sequence_shape():
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10**6), st.integers(2, 300))
+def test_b3_one_layer_identity_property(seed, n_max):
+    """Theorem B.3, first layer, NoPE: ||z_n - z*_(n+1)||_1 = w'/(S+w+w') ||z_n - v_a||_1 <= e^(2M)/(n+1) ..."""
+    m = C.SyntheticTransformer(d=8, encoding="none", seed=seed % 1000)
+    x = C.random_tokens(n_max, 8, seed=seed)
+    r = C.collapse_sweep_all(m, x[:-1], x[-1], n_max)
+    assert np.allclose(r["attn_l1"], r["attn_identity"], rtol=1e-9, atol=1e-15)
+    bound = np.exp(2 * r["logit_bound"]) / (r["n"] + 1)
+    assert np.all(r["attn_factor"] <= bound * (1 + 1e-12))

@@ -102,3 +102,12 @@ def test_b4_exact_for_every_even_n():
 def test_bad_input_names_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5 * 10**11))
+def test_b4_property_every_even_length(m):
+    """Lemma B.4: for every even n = 2m the total variation is exactly 2(e-1)/(e+1)."""
+    with mpmath.workdps(50):
+        lim = 2 * (mpmath.e - 1) / (mpmath.e + 1)
+        assert abs(S.alternating_tv_mp(2 * m, dps=50) - lim) < mpmath.mpf(10) ** -40
