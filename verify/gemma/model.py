@@ -182,7 +182,17 @@ def load_model(model=None, dtype="fp32"):
 
         tok = AutoTokenizer.from_pretrained(target)
         cfg = AutoConfig.from_pretrained(target)
-        m = AutoModelForCausalLM.from_config(cfg, attn_implementation="eager", dtype=torch.float32)
+        try:  # every weight is about to be overwritten: skip the random initialisation
+            from transformers.initialization import no_init_weights
+        except ImportError:
+            import contextlib
+
+            no_init_weights = contextlib.nullcontext
+        with no_init_weights():
+            m = AutoModelForCausalLM.from_config(cfg, attn_implementation="eager", dtype=torch.float32)
+        # Tie before loading: the file stores the shared embedding once (as lm_head.weight),
+        # and tie_weights points lm_head at the embedding, not the other way round.
+        m.tie_weights()
         missing, unexpected = load_weights(m, os.path.join(target, "model.safetensors"), strict=False)
         if missing or unexpected:
             raise ValueError(f"model: cached conversion in {target} does not match the model "
