@@ -60,6 +60,18 @@ def cross_checks(doc, check):
 # --------------------------------------------------------------------------- Markdown
 
 
+def _slug(heading):
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to hyphens.
+
+    Examples
+    --------
+    >>> _slug("gemma.B5: Theorem B.5 on the real model")
+    'gemmab5-theorem-b5-on-the-real-model'
+    """
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
 def _md_escape(text):
     return str(text).replace("|", "\\|")
 
@@ -126,7 +138,8 @@ def render_markdown(doc):
             if f.endswith(".png"):
                 L += [f"![{c['id']}]({f})", ""]
         for g in cross_checks(doc, c):
-            L += [f"**Real-model cross-check** [{g['id']}](#{g['id'].replace('.', '')}): **{g['status']}**, "
+            anchor = _slug(f"{g['id']}: {g['title']}")
+            L += [f"**Real-model cross-check** [{g['id']}](#{anchor}): **{g['status']}**, "
                   f"{g.get('deciding', '')}", ""]
             for f in g.get("figures", []):
                 if f.endswith(".png"):
