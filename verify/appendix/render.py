@@ -12,6 +12,7 @@ Inside a paper, load ``amsmath, graphicx, booktabs, adjustbox, hyperref`` and se
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
