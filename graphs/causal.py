@@ -28,6 +28,7 @@ __all__ = [
     "uniform_attention",
     "random_attention",
     "normalised_layers",
+    "abar",
 ]
 
 
@@ -170,6 +171,27 @@ def random_attention(n, rng=None, mask=None, temperature=1.0):
 NORMALISATIONS = ("proof", "statement", "main")
 
 
+def abar(attended, identity, beta1=1.0, beta2=1.0, normalisation="proof"):
+    """Combine an attention term with the residual (identity) term as Theorem B.5 does.
+
+    ``attended`` is ``alpha`` (or ``r @ alpha``) and ``identity`` is ``I`` (or ``r``), so the
+    same rule builds the matrices ``Abar`` and applies them to a row vector without
+    forming them. See :func:`normalised_layers` for the three normalisations.
+
+    Examples
+    --------
+    >>> abar(np.array([0.5]), np.array([1.0]), beta1=2.0, normalisation="statement").tolist()
+    [0.75]
+    """
+    if normalisation == "proof":
+        return attended / beta1 + identity
+    if normalisation == "statement":
+        return (attended + identity) / beta1
+    if normalisation == "main":
+        return attended / beta2 + identity
+    raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {normalisation!r}")
+
+
 def normalised_layers(attns, beta1=1.0, beta2=1.0, normalisation="proof", atol=1e-5):
     """The matrices ``Abar^(l)`` of Theorem 5.1/B.5 for each layer.
 
@@ -188,14 +210,8 @@ def normalised_layers(attns, beta1=1.0, beta2=1.0, normalisation="proof", atol=1
     layers = check_attention_layers(attns, "attns", atol=atol)
     beta1 = check_positive_real(beta1, "beta1")
     beta2 = check_positive_real(beta2, "beta2")
-    if normalisation not in NORMALISATIONS:
-        raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {normalisation!r}")
     eye = np.eye(layers[0].shape[0])
-    if normalisation == "proof":
-        return [a / beta1 + eye for a in layers]
-    if normalisation == "statement":
-        return [(a + eye) / beta1 for a in layers]
-    return [a / beta2 + eye for a in layers]
+    return [abar(a, eye, beta1, beta2, normalisation) for a in layers]
 
 
 def unrolled_graph(attns, beta1=1.0, beta2=1.0, normalisation="proof", residual=True, atol=1e-5):

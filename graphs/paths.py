@@ -22,7 +22,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from graphs.causal import normalised_layers
+from graphs.causal import NORMALISATIONS, abar, normalised_layers
 from graphs.validate import check_attention_layers, check_positive_int, check_positive_real
 
 __all__ = [
@@ -279,20 +279,15 @@ def last_token_sensitivity(attns, beta1=1.0, beta2=1.0, beta3=1.0, sigma_psi=1.0
     layers = check_attention_layers(attns, "attns", atol=atol)
     beta1 = check_positive_real(beta1, "beta1")
     beta2 = check_positive_real(beta2, "beta2")
-    if normalisation not in ("proof", "statement", "main"):
-        raise ValueError(f"normalisation must be 'proof', 'statement' or 'main', got {normalisation!r}")
+    if normalisation not in NORMALISATIONS:
+        raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {normalisation!r}")
     n = layers[0].shape[0]
     t = range(n)[target]
     r = np.zeros(n)
     r[t] = 1.0
-    # r Abar without forming Abar: alpha/beta + I is applied as (r alpha)/beta + r.
+    # r Abar without forming Abar: the same rule applied to (r alpha, r) instead of (alpha, I).
     for a in reversed(layers):
-        if normalisation == "proof":
-            r = (r @ a) / beta1 + r
-        elif normalisation == "statement":
-            r = (r @ a + r) / beta1
-        else:
-            r = (r @ a) / beta2 + r
+        r = abar(r @ a, r, beta1, beta2, normalisation)
     return sensitivity_constant(len(layers), beta2, beta3, sigma_psi, normalisation) * r
 
 
