@@ -66,22 +66,24 @@ def test_only_merges_and_render_only(tmp_path):
 
 def test_a_failing_check_gives_exit_1(tmp_path, monkeypatch):
     from verify import all as cli
-    from verify.registry import REGISTRY, Check, Result, all_checks
+    from verify.registry import REGISTRY, Check, Conditions, Findings, all_checks
 
     all_checks()
 
-    def always_fails(ctx):
-        return Result(id="zz.fail", paper_refs=["none"], title="a check that fails",
-                      status="fail", reason="negative control of the CLI", deciding="-")
+    def judge(findings):
+        cond = Conditions()
+        cond.add("1 + 1 = 3", 1 + 1 == 3, "1 + 1 = 2")
+        return cond
 
-    monkeypatch.setitem(REGISTRY, "zz.fail", Check("zz.fail", ["none"], "fails", always_fails))
+    check = Check("zz.fail", ["none"], "a check that fails", lambda ctx: Findings(), judge=judge)
+    monkeypatch.setitem(REGISTRY, "zz.fail", check)
     assert cli.main(["--only", "zz.fail", "--out", str(tmp_path), "--no-appendix"]) == 1
     doc = json.loads((tmp_path / "results.json").read_text())
     assert doc["checks"][0]["status"] == "fail"
 
 
 def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
-    from verify import registry
+    from verify import io as vio
 
     target = tmp_path / "results.json"
     target.write_text("previous")
@@ -89,8 +91,8 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(registry.os, "replace", boom)
+    monkeypatch.setattr(vio.os, "replace", boom)
     with pytest.raises(KeyboardInterrupt):
-        registry.atomic_write_text(str(target), "new")
+        vio.atomic_write_text(str(target), "new")
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]

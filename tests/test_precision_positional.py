@@ -40,7 +40,7 @@ def test_rope_is_relative_and_does_not_decay():
     (lambda: P.sinusoidal_encoding([0, 1], 5), "d"),
     (lambda: P.alibi_slope(2, 2), "head"),
     (lambda: P.rope_rotate(np.ones((2, 4)), [0]), "positions"),
-    (lambda: P.check_encoding("xpos"), "encoding"),
+    (lambda: P.make_encoding("xpos"), "encoding"),
 ])
 def test_bad_input(call, name):
     with pytest.raises(ValueError, match=name):

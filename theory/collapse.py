@@ -43,14 +43,8 @@ from graphs.validate import (
     check_positive_int,
     check_positive_real,
 )
-from theory.positional import (
-    ENCODINGS,
-    alibi_bias,
-    alibi_slope,
-    rope_rotate,
-    sinusoidal_encoding,
-)
-from theory.precision import DTYPES, numpy_dtype
+from theory.positional import make_encoding
+from theory.precision import DTYPES, numpy_dtype, resolution_at_scale
 
 __all__ = [
     "INITS",
@@ -63,7 +57,10 @@ __all__ = [
     "attention_gap_identity_symbolic",
     "attention_gap_bound",
     "observed_onset",
+    "loglog_slope",
+    "format_onsets",
     "separator_sequence",
+    "separator_distances",
 ]
 
 #: Variance conventions for queries, keys and values: Appendix C.3 samples them with
@@ -130,8 +127,9 @@ class SyntheticTransformer:
         Width (hidden size); 64 in Appendix C.3 and Figure 10.
     num_layers : int
         Number of blocks ``L``.
-    encoding : {"sinusoidal", "rope", "alibi", "none", "sinusoidal_input"}
-        See :data:`theory.positional.ENCODINGS`.
+    encoding : str or theory.positional.PositionalEncoding
+        A name of :data:`theory.positional.ENCODINGS` ("sinusoidal", "rope",
+        "alibi", "none", "sinusoidal_input") or an encoding instance.
     init : {"appendix", "figure10"}
         Queries, keys and values have variance ``1/d`` ("appendix", C.3) or 1
         ("figure10", the caption of Figure 10).
@@ -140,8 +138,9 @@ class SyntheticTransformer:
     seed : int
         Seed of the ``numpy.random.Generator`` that draws the weights.
     alibi : float, optional
-        ALiBi slope (default: the single-head slope ``2**-8``).
+        ALiBi slope (default: the single-head slope ``2**-8``); only with "alibi".
     rope_base : float
+        RoPE base; only with "rope".
     mlp : bool
         Include the MLP ``psi`` (otherwise ``psi = 0``).
     causal : bool
@@ -165,12 +164,10 @@ class SyntheticTransformer:
         if self.d % 2:
             raise ValueError(f"d must be even, got {d}")
         self.num_layers = check_positive_int(num_layers, "num_layers")
-        self.encoding = check_choice(encoding, "encoding", ENCODINGS)
+        self.encoding = make_encoding(encoding, alibi=alibi, rope_base=rope_base)
         self.init = check_choice(init, "init", tuple(INITS))
         self.dtype = check_choice(dtype, "dtype", DTYPES)
         self.seed = check_positive_int(seed, "seed", minimum=0)
-        self.alibi = alibi_slope() if alibi is None else check_positive_real(alibi, "alibi")
-        self.rope_base = check_positive_real(rope_base, "rope_base")
         self.mlp = bool(mlp)
         self.causal = bool(causal)
         self._store = numpy_dtype(dtype)
@@ -206,29 +203,22 @@ class SyntheticTransformer:
         return self._r((h - mu) / np.sqrt(var + _LN_EPS))
 
     def _embed(self, x, positions):
-        x = self._r(x)
-        if self.encoding == "sinusoidal_input":
-            x = self._r(x + self._r(sinusoidal_encoding(positions, self.d)))
-        return x
+        return self.encoding.embed(self._r(x), positions, self._r)
 
     def _qkv(self, layer, h, positions):
         W = self.layers[layer]
         q = self._r(h @ W["WQ"])
         k = self._r(h @ W["WK"])
         v = self._r(h @ W["WV"])
-        if self.encoding == "rope":
-            q = self._r(rope_rotate(q.astype(np.float64), positions, self.rope_base))
-            k = self._r(rope_rotate(k.astype(np.float64), positions, self.rope_base))
-        elif self.encoding == "sinusoidal":
-            pe = self._r(sinusoidal_encoding(positions, self.d))
-            q, k = self._r(q + pe), self._r(k + pe)
+        q, k = self.encoding.queries_keys(q, k, positions, self._r)
         return q, k, v
 
     def _attend(self, q, qpos, K, V, kpos):
         """Softmax attention of one query over keys ``K`` at positions ``kpos``."""
         logits = (K @ q) / self._compute(math.sqrt(self.d))
-        if self.encoding == "alibi":
-            logits = logits + alibi_bias(qpos, kpos, self.alibi).astype(self._compute)
+        bias = self.encoding.logit_bias([qpos], kpos)
+        if bias is not None:
+            logits = logits + bias[0].astype(self._compute)
         logits = self._r(logits)
         w = np.exp(logits - logits.max())
         w = self._r(w / w.sum())
@@ -269,9 +259,9 @@ class SyntheticTransformer:
                 e = min(n, s + block)
                 ke = e if self.causal else n  # keys visible to query rows s..e-1
                 logits = (q[s:e] @ k[:ke].T) / scale
-                if self.encoding == "alibi":
-                    logits = logits - self._compute(self.alibi) * np.abs(
-                        pos[s:e, None] - pos[None, :ke]).astype(self._compute)
+                bias = self.encoding.logit_bias(pos[s:e], pos[:ke])
+                if bias is not None:
+                    logits = logits + bias.astype(self._compute)
                 allowed = (pos[None, :ke] <= pos[s:e, None]) | (not self.causal)
                 logits = np.where(allowed, self._r(logits), -np.inf)
                 w = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -425,9 +415,9 @@ def collapse_sweep_all(model, prefix, last, n_max, block=4096):
     >>> bool(np.allclose(fast["l1"][[4, 39]], ref["l1"], rtol=1e-9, atol=1e-15))
     True
     """
-    if model.num_layers != 1 or model.encoding not in ("none", "alibi"):
-        raise ValueError("model must have num_layers=1 and encoding 'none' or 'alibi' "
-                         "for running sums; use collapse_sweep on a grid instead")
+    if model.num_layers != 1 or model.encoding.key_slope is None:
+        raise ValueError("model must have num_layers=1 and an encoding whose logit bias is linear in "
+                         "the key position (none, ALiBi) for running sums; use collapse_sweep on a grid")
     if model.dtype not in ("fp64", "fp32"):
         raise ValueError(f"model.dtype must be 'fp64' or 'fp32' for running sums, got {model.dtype!r}")
     n_max = check_positive_int(n_max, "n_max")
@@ -437,7 +427,7 @@ def collapse_sweep_all(model, prefix, last, n_max, block=4096):
     last = check_finite_array(last, "last", ndim=1)
     m = n_max - 1
     dt = np.float64
-    slope = model.alibi if model.encoding == "alibi" else 0.0
+    slope = model.encoding.key_slope
     _, K, V = model._qkv(0, model._norm(model._embed(prefix[:m], np.arange(m))), np.arange(m))
     xa = model._embed(last[None], [0])
     qa, ka, va = model._qkv(0, model._norm(xa), [0])
@@ -560,6 +550,72 @@ def observed_onset(lengths, distance, resolution):
     return int(lengths[k])
 
 
+def loglog_slope(ns, values, tail=0.5):
+    """Least-squares slope of ``log(values)`` against ``log(n)`` over the last ``tail`` of the points.
+
+    Non-positive values are left out; NaN when fewer than two remain. A distance that
+    decays like ``n^-r`` has slope ``-r``.
+
+    Examples
+    --------
+    >>> round(loglog_slope([1, 10, 100, 1000], [1.0, 0.1, 0.01, 0.001]), 6)
+    -1.0
+    """
+    ns = np.asarray(ns, dtype=float)
+    values = np.asarray(values, dtype=float)
+    k = max(2, int(math.ceil(len(ns) * tail)))
+    x, y = ns[-k:], values[-k:]
+    keep = y > 0
+    if keep.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])
+
+
+def format_onsets(reference, runs):
+    """Predicted and observed collapse onsets per number format.
+
+    Parameters
+    ----------
+    reference : dict
+        A :func:`collapse_sweep` in fp64.
+    runs : dict
+        Format name -> :func:`collapse_sweep` of the same model and tokens in that format.
+
+    Returns
+    -------
+    dict
+        Per format: ``predicted_from_fp64``, the first ``n`` from which the exact (fp64)
+        distance stays below the format's ulp at the representation's scale (an a-priori
+        figure from fp64 and the format alone); ``extrapolated_beyond_range``, the same
+        extrapolated with the measured tail rate when the range ends first;
+        ``observed``, the first ``n`` from which the exact distance stays below the
+        format's own representation error on the same vectors (``max ||y in the format -
+        y in fp64||_inf`` over both sequences): past it the format cannot tell the two
+        sequences apart; ``bitwise_identical_from``; and the resolution and the median
+        representation error.
+    """
+    out = {}
+    for dt, run in runs.items():
+        res_ref = [resolution_at_scale(s, dt) for s in reference["scale"]]
+        noise = np.abs(run["y"] - reference["y"]).max(axis=2).max(axis=1)
+        predicted = observed_onset(reference["n"], reference["linf"], res_ref)
+        predicted_extra = None
+        if predicted is None:
+            # Extrapolate with the measured tail rate: n * (d(n) / resolution)^(1/|slope|).
+            slope = loglog_slope(reference["n"], reference["linf"])
+            if slope < 0:
+                predicted_extra = int(reference["n"][-1] * (reference["linf"][-1] / res_ref[-1]) ** (1 / -slope))
+        out[dt] = {
+            "resolution_at_scale": res_ref[-1],
+            "representation_error": float(np.median(noise)),
+            "predicted_from_fp64": predicted,
+            "extrapolated_beyond_range": predicted_extra,
+            "observed": observed_onset(reference["n"], reference["linf"], noise),
+            "bitwise_identical_from": observed_onset(run["n"], run["linf"], 0.0),
+        }
+    return out
+
+
 def separator_sequence(n, one, sep, every=3):
     """``n`` copies of ``one`` with ``sep`` inserted after every ``every`` of them.
 
@@ -581,3 +637,36 @@ def separator_sequence(n, one, sep, every=3):
         if (i + 1) % every == 0 and i + 1 < n:
             rows.append(sep)
     return np.stack(rows)
+
+
+def separator_distances(model, prompt, one, sep, lengths, every=None):
+    """Distances ``||y_n - y_{n+1}||_inf`` between prompts of ``n`` and ``n + 1`` repeated tokens.
+
+    The remedy of Section 4 in the synthetic model: the prompt, then ``n`` copies of
+    ``one`` with ``sep`` after every ``every`` of them (no separator when ``every`` is
+    None).
+
+    Returns
+    -------
+    tuple
+        ``(distances, scale)``: the distance per length, and ``max |y|`` at the largest.
+
+    Examples
+    --------
+    >>> m = SyntheticTransformer(d=8, encoding="none", seed=0)
+    >>> x = random_tokens(4, 8, seed=1)
+    >>> d, _ = separator_distances(m, x[:2], x[2], x[3], [4, 16])
+    >>> bool(d[1] < d[0])
+    True
+    """
+    prompt = model._check_tokens(prompt, "prompt")
+
+    def seq(n):
+        body = separator_sequence(n, one, sep, every) if every else np.repeat(np.asarray(one)[None], n, 0)
+        return np.concatenate([prompt, body])
+
+    out = []
+    for n in lengths:
+        ya, yb = model.forward(seq(n))[-1], model.forward(seq(n + 1))[-1]
+        out.append(float(np.abs(ya - yb).max()))
+    return np.array(out), float(np.abs(model.forward(seq(lengths[-1]))[-1]).max())

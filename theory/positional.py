@@ -20,7 +20,14 @@ from graphs.validate import (
 )
 
 __all__ = [
+    "PositionalEncoding",
+    "NoPE",
+    "Sinusoidal",
+    "SinusoidalInput",
+    "RoPE",
+    "ALiBi",
     "ENCODINGS",
+    "make_encoding",
     "sinusoidal_encoding",
     "rope_frequencies",
     "rope_rotate",
@@ -29,11 +36,6 @@ __all__ = [
     "rope_logit_profile",
 ]
 
-#: ``sinusoidal`` adds the encoding to queries and keys (the paper's synthetic set-up,
-#: Appendix C.3: "sample the key, query, and values ... and apply the sinusoidal PEs");
-#: ``sinusoidal_input`` adds it to the token vectors, as in Vaswani et al., so that it
-#: also enters the residual stream and the values.
-ENCODINGS = ("sinusoidal", "rope", "alibi", "none", "sinusoidal_input")
 
 
 def _positions(positions):
@@ -170,6 +172,167 @@ def rope_logit_profile(q, k, distances, base=10000.0):
     return rq @ k
 
 
-def check_encoding(encoding):
-    """Raise ValueError unless ``encoding`` is one of :data:`ENCODINGS`."""
-    return check_choice(encoding, "encoding", ENCODINGS)
+# --------------------------------------------------------------------------- as classes
+
+
+class PositionalEncoding:
+    """Where a positional encoding enters a decoder-only Transformer: the methods it calls.
+
+    A new encoding is one subclass overriding what it changes:
+
+    - :meth:`embed`: added to the token vectors (the residual stream);
+    - :meth:`queries_keys`: applied to queries and keys;
+    - :meth:`logit_bias`: added to the attention logits;
+    - :attr:`key_slope`: for logits whose bias is ``key_slope * key_position`` plus a
+      term common to all keys (so the running-sum collapse sweep applies), else None.
+
+    ``round_`` is the caller's rounding to its number format; an encoding rounds what it
+    adds, the way a low-precision kernel stores it.
+    """
+
+    name = "base"
+    key_slope = None
+
+    def embed(self, x, positions, round_):
+        return x
+
+    def queries_keys(self, q, k, positions, round_):
+        return q, k
+
+    def logit_bias(self, query_positions, key_positions):
+        """``(len(query_positions), len(key_positions))`` float64 bias, or None."""
+        return None
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class NoPE(PositionalEncoding):
+    """No positional encoding: position enters only through the causal mask.
+
+    Examples
+    --------
+    >>> NoPE().key_slope
+    0.0
+    """
+
+    name = "none"
+    key_slope = 0.0
+
+
+class Sinusoidal(PositionalEncoding):
+    """Sinusoidal encoding added to queries and keys (the paper's synthetic set-up, Appendix C.3).
+
+    Examples
+    --------
+    >>> q, k = Sinusoidal().queries_keys(np.zeros((1, 2)), np.zeros((1, 2)), [0], lambda a: a)
+    >>> q.tolist()
+    [[0.0, 1.0]]
+    """
+
+    name = "sinusoidal"
+
+    def queries_keys(self, q, k, positions, round_):
+        pe = round_(sinusoidal_encoding(positions, q.shape[1]))
+        return round_(q + pe), round_(k + pe)
+
+
+class SinusoidalInput(PositionalEncoding):
+    """Sinusoidal encoding added to the token vectors, as in Vaswani et al. (2017).
+
+    It then also enters the residual stream and the values, which breaks the proof of
+    Theorem B.3 (the final tokens sit at different positions in the two sequences).
+    """
+
+    name = "sinusoidal_input"
+
+    def embed(self, x, positions, round_):
+        return round_(x + round_(sinusoidal_encoding(positions, x.shape[1])))
+
+
+class RoPE(PositionalEncoding):
+    """Rotary encoding (Su et al. 2024): queries and keys rotated by ``position * theta_f``.
+
+    Parameters
+    ----------
+    base : float
+        ``theta_f = base**(-2f/d)``.
+    """
+
+    name = "rope"
+
+    def __init__(self, base=10000.0):
+        self.base = check_positive_real(base, "base")
+
+    def queries_keys(self, q, k, positions, round_):
+        return (round_(rope_rotate(q.astype(np.float64), positions, self.base)),
+                round_(rope_rotate(k.astype(np.float64), positions, self.base)))
+
+    def __repr__(self):
+        return f"RoPE(base={self.base:g})"
+
+
+class ALiBi(PositionalEncoding):
+    """Linear attention bias (Press et al. 2022): ``-slope * |query_position - key_position|``.
+
+    Parameters
+    ----------
+    slope : float, optional
+        Default: the single-head slope ``2**-8`` (:func:`alibi_slope`).
+
+    Examples
+    --------
+    >>> ALiBi(0.5).logit_bias([2], [0, 1, 2]).tolist()
+    [[-1.0, -0.5, -0.0]]
+    """
+
+    name = "alibi"
+
+    def __init__(self, slope=None):
+        self.slope = alibi_slope() if slope is None else check_positive_real(slope, "slope")
+        self.key_slope = self.slope
+
+    def logit_bias(self, query_positions, key_positions):
+        qp = _positions(query_positions)
+        kp = _positions(key_positions)
+        return -self.slope * np.abs(qp[:, None] - kp[None, :])
+
+    def __repr__(self):
+        return f"ALiBi(slope={self.slope:g})"
+
+
+#: The encodings by name (Figure 10's four, and the input-added sinusoidal variant).
+ENCODINGS = {cls.name: cls for cls in (Sinusoidal, RoPE, ALiBi, NoPE, SinusoidalInput)}
+
+
+def make_encoding(encoding, alibi=None, rope_base=10000.0):
+    """An encoding instance from a name of :data:`ENCODINGS` (or an instance, returned as is).
+
+    Parameters
+    ----------
+    encoding : str or PositionalEncoding
+    alibi : float, optional
+        ALiBi slope (only with ``"alibi"``).
+    rope_base : float
+        RoPE base (only with ``"rope"``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or a parameter given to an encoding that has none.
+
+    Examples
+    --------
+    >>> make_encoding("alibi", alibi=0.25)
+    ALiBi(slope=0.25)
+    """
+    if isinstance(encoding, PositionalEncoding):
+        return encoding
+    name = check_choice(encoding, "encoding", tuple(ENCODINGS))
+    if alibi is not None and name != "alibi":
+        raise ValueError(f"alibi is an ALiBi slope; it has no meaning with encoding={name!r}")
+    if name == "alibi":
+        return ALiBi(alibi)
+    if name == "rope":
+        return RoPE(rope_base)
+    return ENCODINGS[name]()

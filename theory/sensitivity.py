@@ -15,7 +15,7 @@ import numpy as np
 
 from graphs.validate import check_attention_layers, check_positive_int, check_positive_real
 
-__all__ = ["frozen_attention_jacobian_norms"]
+__all__ = ["frozen_attention_jacobian_norms", "sink_recency_attention", "random_causal_attention"]
 
 
 def frozen_attention_jacobian_norms(attns, d=6, beta1=1.0, beta2=1.0, beta3=1.0, sigma_psi=1.0,
@@ -72,3 +72,62 @@ def frozen_attention_jacobian_norms(attns, d=6, beta1=1.0, beta2=1.0, beta3=1.0,
         J = Jpsi + Jz
     Jt = J[t] / beta3
     return np.array([np.linalg.norm(Jt[:, i, :], 2) for i in range(n)])
+
+
+def sink_recency_attention(n, rng, slope=0.05, sink=3.0, noise=0.5, window=None):
+    """Causal attention shaped like a trained model's: a sink on token 0 and a recency bias.
+
+    Logits ``-slope * (i - j) + sink * [j = 0] + noise * N(0, 1)`` over the keys ``j <= i``
+    (and ``i - j < window`` when a window is given), softmax per row.
+
+    Parameters
+    ----------
+    n : int
+        Number of tokens.
+    rng : numpy.random.Generator
+    slope, sink, noise : float
+    window : int, optional
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        Lower-triangular and row-stochastic.
+
+    Examples
+    --------
+    >>> A = sink_recency_attention(4, np.random.default_rng(0))
+    >>> bool(np.allclose(A.sum(axis=1), 1) and np.allclose(np.triu(A, 1), 0))
+    True
+    """
+    n = check_positive_int(n, "n")
+    i = np.arange(n)
+    dist = i[:, None] - i[None, :]
+    logits = -slope * dist + sink * (i[None, :] == 0) + noise * rng.normal(size=(n, n))
+    mask = dist >= 0
+    if window is not None:
+        mask &= dist < check_positive_int(window, "window")
+    logits = np.where(mask, logits, -np.inf)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def random_causal_attention(rng, n, hypothesis=True):
+    """A random :func:`sink_recency_attention` matrix; with ``hypothesis=False`` one row attends only to itself.
+
+    The rows except the first of a sink/recency matrix have at least two non-zero
+    entries (the hypothesis of Lemma B.6 and Proposition B.8); ``hypothesis=False``
+    breaks it at one random row ``k >= 1``.
+
+    Examples
+    --------
+    >>> A = random_causal_attention(np.random.default_rng(0), 5, hypothesis=False)
+    >>> int((A == np.eye(5)).all(axis=1).sum()) >= 2
+    True
+    """
+    A = sink_recency_attention(n, rng, slope=rng.uniform(0, 0.3), sink=rng.uniform(0, 4),
+                               noise=rng.uniform(0.1, 2))
+    if not hypothesis:
+        k = int(rng.integers(1, n))
+        A[k] = 0.0
+        A[k, k] = 1.0  # a token that attends only to itself
+    return A

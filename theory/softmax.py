@@ -32,11 +32,14 @@ import numpy as np
 import sympy as sp
 
 from graphs.validate import (
+    check_choice,
     check_finite_array,
     check_positive_int,
     check_positive_real,
     check_same_length,
 )
+from theory.precision import machine_epsilon, ulp
+from theory.search import smallest_satisfying
 
 __all__ = [
     "softmax",
@@ -47,6 +50,12 @@ __all__ = [
     "last_entry_gap_threshold",
     "last_entry_gap_mp",
     "last_entry_gap_interval",
+    "last_entry_gap_prefix_mp",
+    "gap_onset_sufficient",
+    "gap_onset_constant_prefix",
+    "total_variation_mp",
+    "perturbed_prefix_tv",
+    "alternating_pair",
     "tv_bound",
     "tv_certificate",
     "tv_threshold",
@@ -244,6 +253,92 @@ def last_entry_gap_mp(n, a, b, c, dps=50):
         return mpmath.exp(b + c) / ((S + mpmath.exp(c)) * (S + mpmath.exp(b) + mpmath.exp(c)))
 
 
+def last_entry_gap_prefix_mp(a, lengths, b, c, dps=50):
+    """Lemma B.1 gaps for one prefix at several lengths, at ``dps`` digits, in one pass.
+
+    For length ``n`` the sequences are ``x = [a_1 .. a_{n-1}, c]`` and
+    ``x* = [a_1 .. a_{n-1}, b, c]``; the partition sums of the prefix are accumulated
+    once, so all lengths cost ``O(max(lengths))`` exponentials.
+
+    Parameters
+    ----------
+    a : array_like, shape (N - 1,)
+        The prefix; length ``n`` uses its first ``n - 1`` entries.
+    lengths : iterable of int
+        Values of ``n`` (``2 <= n <= N``).
+    b, c : float
+    dps : int
+
+    Returns
+    -------
+    list of mpmath.mpf
+        The gaps, in the order of ``lengths``.
+
+    Examples
+    --------
+    >>> g = last_entry_gap_prefix_mp([0.0, 0.0], [2, 3], 0.0, 0.0)
+    >>> [round(float(v), 12) for v in g]     # 1/2 - 1/3, 1/3 - 1/4
+    [0.166666666667, 0.083333333333]
+    """
+    a = np.asarray(a, dtype=np.float64).ravel()
+    if a.size:
+        check_finite_array(a, "a", ndim=1)
+    ns = [check_positive_int(n, "lengths", minimum=2) for n in lengths]
+    if ns and max(ns) - 1 > a.size:
+        raise ValueError(f"lengths reach {max(ns)} but a has only {a.size} entries")
+    want = {n - 1: [] for n in ns}
+    sums = {}
+    with mpmath.workdps(_dps(dps)):
+        acc = mpmath.mpf(0)
+        for k in range(max(want) + 1 if want else 0):
+            if k in want:
+                sums[k] = +acc
+            if k < a.size:
+                acc += mpmath.exp(mpmath.mpf(float(a[k])))
+        eb, ec = mpmath.exp(mpmath.mpf(float(b))), mpmath.exp(mpmath.mpf(float(c)))
+        return [eb * ec / ((sums[n - 1] + ec) * (sums[n - 1] + eb + ec)) for n in ns]
+
+
+def gap_onset_sufficient(M, dtype):
+    """A length from which every Lemma B.1 gap under ``|entries| <= M`` is below one ulp.
+
+    The gap is at most ``e^(4M)/(n-1)^2`` and the last softmax value at least
+    ``e^(-2M)/(n+1)``, whose ulp exceeds ``value * eps_mach / 2``; so the gap is below
+    the ulp of the value once ``(n-1)^2/(n+1) >= 2 e^(6M) / eps_mach``. This length is
+    *sufficient*: it is not claimed to be attained by any instance.
+
+    Examples
+    --------
+    >>> gap_onset_sufficient(0.0, "bf16")
+    259
+    """
+    M = check_positive_real(M, "M", allow_zero=True)
+    target = 2 * math.exp(6 * M) / machine_epsilon(dtype)
+    return smallest_satisfying(lambda n: (n - 1) ** 2 / (n + 1) >= target)
+
+
+def gap_onset_constant_prefix(b, c, dtype, a=0.0, dps=50):
+    """First length at which the constant-prefix gap is below the ulp of the last softmax value.
+
+    The instance ``a_k = a`` of Lemma B.1, evaluated at ``dps`` digits; the gap shrinks
+    monotonically in ``n``, so the search is a bisection.
+
+    Examples
+    --------
+    >>> gap_onset_constant_prefix(0.0, 0.0, "bf16")
+    181
+    """
+    b, c, a = (float(check_finite_array([v], name)[0]) for v, name in ((b, "b"), (c, "c"), (a, "a")))
+
+    def below(n):
+        g = last_entry_gap_mp(n, a, b, c, dps)
+        with mpmath.workdps(_dps(dps)):
+            v = mpmath.exp(c) / ((n - 1) * mpmath.exp(a) + mpmath.exp(b) + mpmath.exp(c))
+        return float(g) < ulp(float(v), dtype)
+
+    return smallest_satisfying(below)
+
+
 def last_entry_gap_interval(n, a, b, c, dps=30):
     """Rigorous enclosure (``mpmath.iv``) of the constant-prefix Lemma B.1 gap.
 
@@ -275,6 +370,76 @@ def _outward(interval):
 
 
 # --------------------------------------------------------------------------- B.2
+
+
+def total_variation_mp(x, x_star, dps=50):
+    """``delta(softmax(x), softmax(x*))`` at ``dps`` significant digits (mpmath).
+
+    The reference for the float64 sweeps: each exponential and both partition sums
+    are exact to ``dps`` digits.
+
+    Examples
+    --------
+    >>> float(total_variation_mp([0.0, 0.0], [0.0, 0.0]))
+    0.0
+    """
+    x = check_finite_array(x, "x", ndim=1)
+    xs = check_finite_array(x_star, "x_star", ndim=1)
+    check_same_length(x, xs, "x", "x_star")
+    with mpmath.workdps(_dps(dps)):
+        ex = [mpmath.exp(mpmath.mpf(float(v))) for v in x]
+        es = [mpmath.exp(mpmath.mpf(float(v))) for v in xs]
+        Z, Zs = mpmath.fsum(ex), mpmath.fsum(es)
+        return mpmath.fsum(abs(u / Z - v / Zs) for u, v in zip(ex, es))
+
+
+def perturbed_prefix_tv(n_max, k=200, eta=0.1, seeds=(0, 1, 2, 3, 4), points=24,
+                        setting="fig9"):
+    """Figure 9: TV between ``softmax(x)`` and ``softmax(x*)`` on a geometric grid of lengths.
+
+    ``x ~ U[0,1]^n`` and ``x* = x + U[0, eta]`` on the first ``k`` entries, one draw per
+    seed (a ``numpy.random.Generator`` seeded with it); ``setting="alternating"`` uses
+    the sequences of Proposition B.4 instead, where Lemma B.2's hypothesis fails.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(ns, tv, certificate, rate)``: the lengths, and per seed and length the total
+        variation, :func:`tv_certificate` and :func:`tv_bound`.
+
+    Examples
+    --------
+    >>> ns, tv, cert, rate = perturbed_prefix_tv(1000, k=10, seeds=(0,), points=3)
+    >>> ns.tolist(), bool((tv <= cert).all() and (cert <= rate).all())
+    ([10, 100, 1000], True)
+    """
+    n_max = check_positive_int(n_max, "n_max")
+    k = check_positive_int(k, "k")
+    if n_max < k:
+        raise ValueError(f"n_max must be >= k={k}, got {n_max}")
+    eta = check_positive_real(eta, "eta")
+    points = check_positive_int(points, "points")
+    setting = check_choice(setting, "setting", ("fig9", "alternating"))
+    ns = np.unique(np.round(np.logspace(math.log10(k), math.log10(n_max), points)).astype(int))
+    tv = np.empty((len(seeds), len(ns)))
+    cert = np.empty_like(tv)
+    rate = np.empty_like(tv)
+    for s, seed in enumerate(seeds):
+        rng = np.random.default_rng(seed)
+        x_full = rng.uniform(0, 1, n_max)
+        noise = rng.uniform(0, eta, k)
+        for j, n in enumerate(ns):
+            if setting == "alternating":
+                x, xs = alternating_pair(n)
+            else:
+                x = x_full[:n]
+                xs = x.copy()
+                xs[:k] += noise
+            tv[s, j] = total_variation(softmax(x), softmax(xs))
+            cert[s, j] = tv_certificate(x, xs)
+            spread = max(x.max(), xs.max()) - min(x.min(), xs.min())
+            rate[s, j] = tv_bound(np.abs(x - xs), spread)
+    return ns, tv, cert, rate
 
 
 def tv_certificate(x, x_star):
@@ -471,6 +636,19 @@ def alternating_tv_symbolic():
         "even_minus_limit": sp.simplify(even - lim),
         "odd_limit_minus_limit": sp.simplify(sp.limit(odd, m, sp.oo) - lim),
     }
+
+
+def alternating_pair(n):
+    """The sequences of Proposition B.4: ``x = (1 0 1 0 ...)`` and ``x* = (0 1 0 1 ...)``.
+
+    Examples
+    --------
+    >>> [v.tolist() for v in alternating_pair(4)]
+    [[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]
+    """
+    n = check_positive_int(n, "n")
+    x = (np.arange(n) % 2 == 0).astype(float)
+    return x, 1.0 - x
 
 
 def alternating_tv_mp(n, dps=50):

@@ -56,15 +56,9 @@ def build_parser():
 
 def environment():
     """Versions of the interpreter and the libraries the results depend on."""
-    import importlib.metadata as md
+    from verify.io import library_versions
 
-    env = {"python": platform.python_version()}
-    for name in ("numpy", "scipy", "sympy", "mpmath", "networkx", "matplotlib", "ml_dtypes"):
-        try:
-            env[name] = md.version(name)
-        except md.PackageNotFoundError:
-            env[name] = None
-    return env
+    return library_versions()
 
 
 def _select(checks, only):
@@ -167,7 +161,8 @@ def main(argv=None):
         if args.jobs < 1:
             raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
         json_path = args.json or os.path.join(args.out, "results.json")
-        from verify.registry import Context, all_checks, atomic_write_text
+        from verify.io import atomic_write_text
+        from verify.registry import Context, all_checks
 
         checks = all_checks()
         if args.list:
@@ -184,18 +179,17 @@ def main(argv=None):
             return 0
         selected = _select(checks, args.only)
         if args.no_gemma:
-            selected = [c for c in selected if c.group != "gemma"]
+            selected = [c for c in selected if c.group != "real-model"]
         if args.model:
             from verify.gemma.model import resolve_model
 
             resolve_model(args.model)  # a bad path is a usage error, reported before any work
-            os.environ["TNG_MODEL"] = args.model
         os.makedirs(args.out, exist_ok=True)
         ctx = Context(quick=args.quick, out_dir=args.out, seed=args.seed,
-                      figures=not args.no_figures)
+                      figures=not args.no_figures, models=(args.model,) if args.model else ())
         from rich.progress import Progress, SpinnerColumn, TextColumn, BarColumn, TimeElapsedColumn
 
-        if any(c.group == "gemma" for c in selected):
+        if any(c.group == "real-model" for c in selected):
             from verify.checks.gemma_checks import prepare
 
             with err.status("real model: exporting attention and hidden states "
@@ -228,7 +222,7 @@ def main(argv=None):
                "command": "python -m verify.all" + (" --quick" if args.quick else "")
                           + (f" --seed {args.seed}" if args.seed else ""),
                "quick": args.quick, "seed": args.seed, "checks": merged}
-        if any(c.group == "gemma" for c in selected):
+        if any(c.group == "real-model" for c in selected):
             doc["real_model"] = args.model or "gemma3-270m (PyPI)"
         atomic_write_text(json_path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
         timing_path = os.path.join(os.path.dirname(json_path) or ".", "timings.json")

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from theory.precision import resolution_at_scale  # noqa: E402
-from verify.registry import atomic_write_bytes  # noqa: E402
+from verify.io import atomic_write_bytes  # noqa: E402
 
 __all__ = ["new_figure", "save_figure", "draw_resolution_lines", "DTYPE_COLORS"]
 

@@ -1,20 +1,47 @@
-"""Check, Result and the registry of checks run by ``python -m verify.all``.
+"""The checks run by ``python -m verify.all``: what a check is, and the registry of them.
 
-A check is a function ``f(ctx, **params) -> Result``. Its default parameters state
-the paper's hypotheses; tests call it with parameters that violate them (the
-negative controls) and expect ``status == "fail"``.
+A check has three parts, each a small function:
+
+- ``compute(ctx, **params) -> Findings``: the mathematics (calling :mod:`theory` and
+  :mod:`graphs`); its default parameters state the paper's hypotheses;
+- ``judge(findings) -> Conditions``: the named pass/fail conditions, a pure function
+  of what was found;
+- ``summary(findings) -> str`` (the deciding figure of the results table) and,
+  optionally, ``figure(findings, ctx) -> [paths]`` (the plots).
+
+Its metadata (id, the statements it covers, title, quoted statement) is given once, to
+:func:`register`; :meth:`Check.run` calls the three parts and builds the :class:`Result`.
+Tests call ``REGISTRY[id].run(ctx, **params)`` with parameters that violate a hypothesis
+(the negative controls) and expect ``status == "fail"``.
+
+Examples
+--------
+A whole check, in one file (see ``docs/contributing.md``):
+
+>>> from verify.registry import Check, Conditions, Context, Findings
+>>> def compute(ctx, n=10):
+...     return Findings(evidence={"n": n, "sum": n * (n + 1) // 2})
+>>> def judge(f):
+...     c = Conditions()
+...     c.add("Gauss: 1 + ... + n = n(n+1)/2", f.evidence["sum"] == sum(range(f.evidence["n"] + 1)))
+...     return c
+>>> check = Check("demo", ["none"], "Gauss's sum", compute, judge=judge,
+...               summary=lambda f: f"sum = {f.evidence['sum']}")
+>>> r = check.run(Context(figures=False))
+>>> r.status, r.deciding
+('pass', 'sum = 55')
 """
 
 import contextlib
-import math
-import os
-import shutil
-import tempfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from verify.io import clean
+
 __all__ = [
+    "Findings",
     "Result",
     "Check",
     "Context",
@@ -22,48 +49,35 @@ __all__ = [
     "REGISTRY",
     "register",
     "all_checks",
-    "clean",
-    "atomic_write_text",
-    "atomic_write_bytes",
-    "atomic_directory",
 ]
 
 STATUSES = ("pass", "fail", "skip")
+GROUPS = ("theory", "real-model")
 
 
-def clean(value, digits=10):
-    """Make ``value`` JSON-ready and deterministic: numpy to Python, floats to ``digits`` significant digits.
+@dataclass
+class Findings:
+    """What a check's ``compute`` found.
 
-    Rounding keeps ``results.json`` byte-identical across runs even where the last
-    bits of a float depend on summation order.
+    ``symbolic``, ``quantitative``, ``numeric``, ``evidence`` and ``errata`` go to
+    ``results.json`` as they are; ``data`` holds arrays and objects that ``judge``,
+    ``summary`` and ``figure`` need but that are not written. A non-empty ``skip``
+    makes the check report ``skip`` with that reason (nothing to check: a missing
+    optional extra, a model without a global layer, ...).
     """
-    if isinstance(value, dict):
-        return {str(k): clean(v, digits) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v, digits) for v in value]
-    if isinstance(value, np.ndarray):
-        return clean(value.tolist(), digits)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if v == 0:
-            return 0.0
-        return float(f"{v:.{digits}g}")
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
+
+    symbolic: list = field(default_factory=list)
+    quantitative: dict = field(default_factory=dict)
+    numeric: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+    errata: list = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+    skip: str = ""
 
 
 @dataclass
 class Result:
-    """What a check found; the unit of ``results.json``."""
+    """What a check reports; the unit of ``results.json``."""
 
     id: str
     paper_refs: list
@@ -93,18 +107,57 @@ class Result:
         })
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
-    """What every check receives: speed mode, where figures go, the base seed."""
+    """What every check receives from the run: speed mode, output place, seed, models.
+
+    Parameters
+    ----------
+    quick : bool
+        Smaller ranges for a fast look.
+    out_dir : str
+        Where figures go (``<out_dir>/figures``).
+    seed : int
+        Base seed; every random draw of every check derives from it through
+        :meth:`stream_seed`.
+    figures : bool
+        Draw figures.
+    models : tuple
+        The real models of the real-model checks (resolved model specifications).
+
+    Examples
+    --------
+    >>> Context(seed=5).stream_seed(2)
+    7
+    >>> float(Context(seed=5).rng(2).random()) == float(np.random.default_rng(7).random())
+    True
+    """
 
     quick: bool = False
     out_dir: str = "docs/appendix"
     seed: int = 0
     figures: bool = True
+    models: tuple = ()
 
     @property
     def figure_dir(self):
+        import os
+
         return os.path.join(self.out_dir, "figures")
+
+    def stream_seed(self, stream=0):
+        """The seed of random stream ``stream`` of a check: ``seed + stream``.
+
+        A check numbers its independent draws 0, 1, 2, ... (weights, tokens, ...); the
+        evidence records the seeds used, and ``--seed`` moves them all.
+        """
+        if isinstance(stream, str):
+            stream = zlib.crc32(stream.encode()) % 1000 + 1000
+        return self.seed + int(stream)
+
+    def rng(self, stream=0):
+        """``numpy.random.Generator`` of random stream ``stream`` (see :meth:`stream_seed`)."""
+        return np.random.default_rng(self.stream_seed(stream))
 
 
 class Conditions:
@@ -125,6 +178,11 @@ class Conditions:
     def add(self, name, ok, detail=""):
         self.items.append({"condition": name, "ok": bool(ok), "detail": detail})
 
+    def all_verified(self, name, steps):
+        """One condition: every symbolic step in ``steps`` was verified by sympy."""
+        self.add(name, all(s["verified"] for s in steps),
+                 ", ".join(s["claim"] for s in steps if not s["verified"]))
+
     def status(self):
         return "pass" if all(i["ok"] for i in self.items) else "fail"
 
@@ -132,31 +190,108 @@ class Conditions:
         return "; ".join(f"{i['condition']}: {i['detail']}" for i in self.items if not i["ok"])
 
 
-@dataclass
+def _no_figure(findings, ctx):
+    return []
+
+
 class Check:
-    id: str
-    paper_refs: list
-    title: str
-    func: object
-    group: str = "theory"
-    cost: int = 1  # relative run time, used to start the slow checks first
+    """A registered check: metadata given once, and its compute/judge/summary/figure parts.
+
+    Parameters
+    ----------
+    id : str
+        The check id (``"B.1"``, ``"fig9"``, ...).
+    paper_refs : list of str
+        The statements of the paper it covers, as printed (``"Lemma B.1"``).
+    title : str
+        What it checks, in one line (the results table and the appendix use it).
+    compute : callable
+        ``compute(ctx, **params) -> Findings``.
+    judge, summary, figure : callable
+        See the module docstring. ``summary`` defaults to an empty string and
+        ``figure`` to no figure.
+    statement : str
+        The quoted statement (or the figure's description).
+    group : {"theory", "real-model"}
+    cost : int
+        Relative run time; the slow checks start first.
+    """
+
+    def __init__(self, id, paper_refs, title, compute, judge=None, summary=None, figure=None,
+                 statement="", group="theory", cost=1):
+        if group not in GROUPS:
+            raise ValueError(f"group must be one of {GROUPS}, got {group!r}")
+        self.id = id
+        self.paper_refs = list(paper_refs)
+        self.title = title
+        self.compute = compute
+        self._judge = judge
+        self._summary = summary
+        self._figure = figure or _no_figure
+        self.statement = statement
+        self.group = group
+        self.cost = cost
+        self.__doc__ = compute.__doc__
+
+    def __repr__(self):
+        return f"<Check {self.id}: {self.title}>"
+
+    # Decorators that attach the other parts after the compute function.
+    def judge(self, func):
+        self._judge = func
+        return func
+
+    def summary(self, func):
+        self._summary = func
+        return func
+
+    def figure(self, func):
+        self._figure = func
+        return func
+
+    def result(self, status, reason="", **fields):
+        """A :class:`Result` carrying this check's metadata."""
+        return Result(id=self.id, paper_refs=self.paper_refs, title=self.title, status=status,
+                      reason=reason, statement=self.statement, **fields)
 
     def run(self, ctx, **params):
-        return self.func(ctx, **params)
+        """Compute, judge, summarise and draw; return the :class:`Result`."""
+        found = self.compute(ctx, **params)
+        if isinstance(found, Result):
+            # Transitional: the real-model checks still build their Result in one function
+            # (they are being rewritten around the model adapters).
+            return found
+        if self._judge is None:
+            raise TypeError(f"check {self.id} has no judge function")
+        if found.skip:
+            return self.result("skip", found.skip, deciding="skipped", evidence=found.evidence)
+        cond = self._judge(found)
+        evidence = dict(found.evidence, conditions=cond.items)
+        figures = self._figure(found, ctx) if ctx.figures else []
+        return self.result(
+            cond.status(), cond.reason(),
+            deciding=self._summary(found) if self._summary else "",
+            symbolic=found.symbolic, quantitative=found.quantitative, numeric=found.numeric,
+            evidence=evidence, figures=figures, errata=found.errata,
+        )
 
 
 REGISTRY = {}
 
 
-def register(id, paper_refs, title, group="theory", cost=1):
-    """Decorator adding a check function to :data:`REGISTRY` under ``id``."""
+def register(id, paper_refs, title, statement="", group="theory", cost=1):
+    """Decorator: register ``compute`` as check ``id``; returns the :class:`Check`.
 
-    def deco(func):
+    The returned check's ``judge``, ``summary`` and ``figure`` attributes are
+    decorators for the other parts.
+    """
+
+    def deco(compute):
         if id in REGISTRY:
             raise ValueError(f"check id {id!r} registered twice")
-        REGISTRY[id] = Check(id, list(paper_refs), title, func, group, cost)
-        func.check_id = id
-        return func
+        check = Check(id, paper_refs, title, compute, statement=statement, group=group, cost=cost)
+        REGISTRY[id] = check
+        return check
 
     return deco
 
@@ -168,43 +303,13 @@ def all_checks():
     return list(REGISTRY.values())
 
 
-def atomic_write_bytes(path, data):
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``.
-
-    An interrupted write leaves the previous file intact.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path, text):
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 @contextlib.contextmanager
-def atomic_directory(target):
-    """Build a directory in a temporary sibling and move it to ``target`` only on success.
-
-    Yields the temporary path. On any error (or interruption) it is removed and a
-    previous ``target`` is left as it was.
-    """
-    parent = os.path.dirname(os.path.abspath(target))
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".building-")
+def temporary_check(check):
+    """Register ``check`` for the duration of a ``with`` block (tests, the contributing guide)."""
+    if check.id in REGISTRY:
+        raise ValueError(f"check id {check.id!r} registered twice")
+    REGISTRY[check.id] = check
     try:
-        yield tmp
-        if os.path.exists(target):
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        yield check
+    finally:
+        REGISTRY.pop(check.id, None)

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 
-from verify.registry import atomic_write_bytes, atomic_write_text
+from verify.io import atomic_write_bytes, atomic_write_text
 
 __all__ = ["render_appendix", "render_markdown", "render_latex", "compile_pdf", "latex_escape"]
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import sympy as sp
 
-__all__ = ["sympy_step", "loglog_slope", "fmt", "erratum"]
+__all__ = ["sympy_step", "fmt", "erratum", "every_kth"]
 
 
 def sympy_step(claim, expr, expected=0):
@@ -16,18 +16,6 @@ def sympy_step(claim, expr, expected=0):
         "latex": sp.latex(expr) + (" = " + sp.latex(expected) if expected is not None else ""),
         "verified": bool(value == 0),
     }
-
-
-def loglog_slope(ns, values, tail=0.5):
-    """Least-squares slope of log(values) against log(n) over the last ``tail`` fraction of points."""
-    ns = np.asarray(ns, dtype=float)
-    values = np.asarray(values, dtype=float)
-    k = max(2, int(math.ceil(len(ns) * tail)))
-    x, y = ns[-k:], values[-k:]
-    keep = y > 0
-    if keep.sum() < 2:
-        return float("nan")
-    return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])
 
 
 def fmt(x, digits=3):
@@ -43,3 +31,15 @@ def erratum(where, issue, evidence, correction, kind="error"):
     """One errata entry. ``kind`` is 'error' (does not hold as written) or 'note' (holds; loose or unclear)."""
     return {"where": where, "kind": kind, "issue": issue, "evidence": evidence,
             "correction": correction}
+
+
+def every_kth(rows, count, keep_last=True):
+    """About ``count`` evenly spaced rows of a table (and the last row), for the appendix.
+
+    Examples
+    --------
+    >>> every_kth(list(range(10)), 4)
+    [0, 2, 4, 6, 8, 9]
+    """
+    picked = rows[:: max(1, len(rows) // count)]
+    return picked + [rows[-1]] if keep_last else picked

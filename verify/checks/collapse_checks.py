@@ -8,9 +8,9 @@ import sympy as sp
 from theory import collapse as C
 from theory.positional import rope_logit_profile
 from theory.precision import DTYPES, resolution_at_scale
-from verify.checks._common import erratum, loglog_slope, sympy_step
+from verify.checks._common import erratum, every_kth, sympy_step
 from verify.figures import DTYPE_COLORS, draw_resolution_lines, new_figure, save_figure
-from verify.registry import Conditions, Result, register
+from verify.registry import Conditions, Findings, register
 
 D_MODEL = 64
 
@@ -29,155 +29,54 @@ def _tokens(n, seed):
 
 
 @functools.lru_cache(maxsize=64)
-def grid_sweep(encoding, init, dtype, layers, n_max, seed=0, per_octave=4, alibi=None):
-    """Cached collapse sweep on a geometric grid (shared by B.3, Fig. 8, Fig. 10, B.10)."""
+def grid_sweep(encoding, init, dtype, layers, n_max, seed=0, per_octave=4, alibi=None, token_seed=None):
+    """Cached collapse sweep on a geometric grid (shared by B.3, Fig. 8, Fig. 10).
+
+    The weights use ``seed`` and the tokens ``token_seed`` (default ``seed + 1``).
+    """
     model = C.SyntheticTransformer(d=D_MODEL, num_layers=layers, encoding=encoding, init=init,
                                    dtype=dtype, seed=seed, alibi=alibi)
-    x = _tokens(n_max, seed + 1)
+    x = _tokens(n_max, seed + 1 if token_seed is None else token_seed)
     return C.collapse_sweep(model, x[:-1], x[-1], C.geometric_lengths(2, n_max, per_octave))
 
 
-def _onsets(ref, dtype_runs):
-    """Predicted and observed collapse onsets per number format.
-
-    predicted: the first n from which the exact (fp64) distance stays below the format's
-    ulp at the representation's scale, an a-priori figure from fp64 and the format alone.
-    observed: the first n from which the exact distance stays below the format's own
-    representation error on those same vectors (max over both sequences of
-    ||y computed in the format - y in fp64||_inf): past it, the rounding error of
-    each representation exceeds the difference between them, and the format cannot
-    tell the two sequences apart.
-    """
-    out = {}
-    for dt, run in dtype_runs.items():
-        res_ref = [resolution_at_scale(s, dt) for s in ref["scale"]]
-        noise = np.abs(run["y"] - ref["y"]).max(axis=2).max(axis=1)
-        predicted = C.observed_onset(ref["n"], ref["linf"], res_ref)
-        predicted_extra = None
-        if predicted is None:
-            # Extrapolate with the measured tail rate: n * (d(n) / resolution)^(1/|slope|).
-            slope = loglog_slope(ref["n"], ref["linf"])
-            if slope < 0:
-                predicted_extra = int(ref["n"][-1] * (ref["linf"][-1] / res_ref[-1]) ** (1 / -slope))
-        out[dt] = {
-            "resolution_at_scale": res_ref[-1],
-            "representation_error": float(np.median(noise)),
-            "predicted_from_fp64": predicted,
-            "extrapolated_beyond_range": predicted_extra,
-            "observed": C.observed_onset(ref["n"], ref["linf"], noise),
-            "bitwise_identical_from": C.observed_onset(run["n"], run["linf"], 0.0),
-        }
-    return out
-
-
-@register("B.3", ["Theorem 4.2", "Theorem B.3"], "Representational collapse of the last token", cost=6)
-def check_b3(ctx, encoding="none", alibi=None, init="figure10"):
-    quick = ctx.quick
-    n_all = 5_000 if quick else 100_000
-    n_grid = 8_192 if quick else 100_000
-    n_deep = 256 if quick else 2048
-    cond = Conditions()
-    steps = [
-        sympy_step("One layer, position-free logits: z_n - z*_{n+1} = w'/(S+w+w') (z_n - v_a)",
-                   C.attention_gap_identity_symbolic(), 0),
-    ]
+def _b3_symbolic_steps():
     j, i = sp.symbols("j i", integer=True)
     f = sp.Function("f")
     alpha = sp.IndexedBase("alpha")
-    steps.append({
-        "claim": "Section 2 as printed: sum_j alpha_ij norm1(v_i) = norm1(v_i) when sum_j alpha_ij = 1 "
-                 "(attention would be a no-op; the summand must be norm1(v_j))",
-        "latex": sp.latex(sp.Sum(alpha[i, j] * f(i), (j, 1, i))) + r" = f(i)\sum_j \alpha_{ij}",
-        "verified": sp.simplify(sp.Sum(alpha[i, j] * f(i), (j, 1, i)).doit()
-                                - f(i) * sp.Sum(alpha[i, j], (j, 1, i)).doit()) == 0,
-    })
-    cond.add("symbolic steps verified", all(s["verified"] for s in steps), "")
+    return [
+        sympy_step("One layer, position-free logits: z_n - z*_{n+1} = w'/(S+w+w') (z_n - v_a)",
+                   C.attention_gap_identity_symbolic(), 0),
+        {"claim": "Section 2 as printed: sum_j alpha_ij norm1(v_i) = norm1(v_i) when sum_j alpha_ij = 1 "
+                  "(attention would be a no-op; the summand must be norm1(v_j))",
+         "latex": sp.latex(sp.Sum(alpha[i, j] * f(i), (j, 1, i))) + r" = f(i)\sum_j \alpha_{ij}",
+         "verified": sp.simplify(sp.Sum(alpha[i, j] * f(i), (j, 1, i)).doit()
+                                 - f(i) * sp.Sum(alpha[i, j], (j, 1, i)).doit()) == 0},
+    ]
 
-    evidence = {"encoding": encoding, "init": init, "d": D_MODEL, "seed_weights": 0,
-                "seed_tokens": 1}
+
+def _b3_one_layer(ctx, encoding, init, alibi, n_all, n_grid):
+    """The one-layer curve: every n by running sums (NoPE), else the geometric grid."""
+    weights, tokens = ctx.stream_seed(0), ctx.stream_seed(1)
+    if encoding != "none":
+        r = grid_sweep(encoding, init, "fp64", 1, n_grid, weights, 4, alibi, tokens)
+        return r["n"], r["l1"], {}
     model = C.SyntheticTransformer(d=D_MODEL, num_layers=1, encoding=encoding, init=init,
-                                   seed=0, alibi=alibi)
-    x = _tokens(max(n_all, n_grid), 1)
-    if encoding == "none":
-        allr = C.collapse_sweep_all(model, x[:-1], x[-1], n_all)
-        rel = np.abs(allr["attn_l1"] - allr["attn_identity"]) / np.maximum(allr["attn_identity"], 1e-300)
-        cond.add("identity ||z_n - z*_{n+1}||_1 = w'/(S+w+w')||z_n - v_a||_1 at every n (rel < 1e-9)",
-                 float(rel[1:].max()) < 1e-9, f"max rel. err {rel[1:].max():.2g}")
-        M = allr["logit_bound"]
-        ns_all = allr["n"]
-        bound = np.exp(2 * M) / (ns_all + 1)
-        cond.add("w'/(S+w+w') <= e^{2M}/(n+1) at every n", bool((allr["attn_factor"] <= bound * (1 + 1e-12)).all()),
-                 "factor above the bound")
-        ns1, l1 = ns_all, allr["l1"]
-        evidence.update({"all_n": n_all, "logit_bound_M": M,
-                         "attn_identity_max_rel_err": float(rel[1:].max())})
-    else:
-        r = grid_sweep(encoding, init, "fp64", 1, n_grid, 0, 4, alibi)
-        ns1, l1 = r["n"], r["l1"]
-    slope1 = loglog_slope(ns1[ns1 >= 64], l1[ns1 >= 64])
-    cond.add("one layer: ||y_n - y*_{n+1}||_1 -> 0 (tail log-log slope <= -0.5)", slope1 <= -0.5,
-             f"slope {slope1:.3f}, distance {l1[-1]:.3g} at n={ns1[-1]}")
-    deep = grid_sweep(encoding, init, "fp64", 2, n_deep, 0, 4, alibi)
-    slope2 = loglog_slope(deep["n"][deep["n"] >= 32], deep["l1"][deep["n"] >= 32])
-    cond.add("two layers: distance -> 0 (tail slope <= -0.5)", slope2 <= -0.5, f"slope {slope2:.3f}")
+                                   seed=weights, alibi=alibi)
+    x = _tokens(max(n_all, n_grid), tokens)
+    allr = C.collapse_sweep_all(model, x[:-1], x[-1], n_all)
+    rel = np.abs(allr["attn_l1"] - allr["attn_identity"]) / np.maximum(allr["attn_identity"], 1e-300)
+    ns = allr["n"]
+    extra = {"identity_rel_err": float(rel[1:].max()),
+             "factor_below_bound": bool((allr["attn_factor"]
+                                         <= np.exp(2 * allr["logit_bound"]) / (ns + 1) * (1 + 1e-12)).all()),
+             "evidence": {"all_n": n_all, "logit_bound_M": allr["logit_bound"],
+                          "attn_identity_max_rel_err": float(rel[1:].max())}}
+    return ns, allr["l1"], extra
 
-    # Number formats: predicted onset from the fp64 curve vs observed in the format.
-    ref = grid_sweep(encoding, init, "fp64", 1, n_grid, 0, 4, alibi)
-    runs = {dt: grid_sweep(encoding, init, dt, 1, n_grid, 0, 4, alibi) for dt in DTYPES[1:]}
-    onsets = _onsets(ref, runs)
-    for dt in ("fp16", "bf16"):
-        o = onsets[dt]
-        ok = (o["observed"] is not None and o["predicted_from_fp64"] is not None
-              and o["observed"] <= 4 * o["predicted_from_fp64"]
-              and o["predicted_from_fp64"] <= 4 * o["observed"])
-        cond.add(f"{dt}: observed onset within 4x of the predicted one", ok,
-                 f"predicted {o['predicted_from_fp64']}, observed {o['observed']}")
 
-    # RoPE does not decay with distance (evidence for the erratum on the hypothesis).
-    rng = np.random.default_rng(7)
-    q = rng.normal(size=D_MODEL)
-    dists = np.sort(rng.integers(100_000, 1_000_000, size=4000))
-    prof = rope_logit_profile(q, q, dists)
-    rope_ratio = float(prof.max() / (q @ q))
-    sin_input = grid_sweep("sinusoidal_input", init, "fp64", 1, n_grid, 0, 2)
-    evidence.update({
-        "one_layer_slope": slope1, "two_layer_slope": slope2,
-        "one_layer": {"n": ns1[:: max(1, len(ns1) // 40)], "l1": l1[:: max(1, len(l1) // 40)]},
-        "two_layers": {"n": deep["n"], "l1": deep["l1"]},
-        "rope_max_logit_ratio_far": rope_ratio,
-        "sinusoidal_input_final_l1": float(sin_input["l1"][-1]),
-        "conditions": cond.items,
-    })
-    figures = []
-    if ctx.figures:
-        fig, (ax1, ax2) = new_figure(2, width=7.6, height=3.4)
-        keep = ns1 >= 2
-        ax1.loglog(ns1[keep], l1[keep], color="#333333", lw=1.2, label="1 layer, fp64")
-        ax1.loglog(deep["n"], deep["l1"], color="#ff7f0e", lw=1.2, label="2 layers, fp64")
-        anchor = ns1 >= 64
-        if anchor.any():
-            c64 = float(l1[anchor][0] * ns1[anchor][0])
-            ax1.loglog(ns1[keep], c64 / ns1[keep], color="#999999", ls=":", label=r"$c/n$")
-        ax1.set_xlabel("sequence length n (tokens)")
-        ax1.set_ylabel(r"$\|y_n - y^*_{n+1}\|_1$")
-        ax1.set_title(f"Thm B.3, encoding={encoding}")
-        ax1.legend()
-        for dt, run in runs.items():
-            vals = np.where(run["linf"] > 0, run["linf"], np.nan)
-            ax2.loglog(run["n"], vals, color=DTYPE_COLORS[dt], lw=1, label=dt)
-            zero = run["linf"] == 0
-            if zero.any():
-                ax2.scatter(run["n"][zero], np.full(zero.sum(), 2e-7), color=DTYPE_COLORS[dt],
-                            marker="v", s=12)
-        ax2.loglog(ref["n"], ref["linf"], color=DTYPE_COLORS["fp64"], lw=1.6, label="fp64")
-        draw_resolution_lines(ax2, float(np.median(ref["scale"])), dtypes=("fp16", "bf16", "fp8_e4m3"))
-        ax2.set_xlabel("sequence length n (tokens)")
-        ax2.set_ylabel(r"$\|y_n - y^*_{n+1}\|_\infty$ computed in the format")
-        ax2.set_title("per format (dashed: ulp at |y|; v: bitwise equal)")
-        ax2.set_ylim(1e-7, 10)
-        ax2.legend(fontsize=5.5, ncol=2, loc="lower left")
-        figures = save_figure(fig, ctx, "B.3" if encoding == "none" else f"B.3-{encoding}")
-    errata = [
+def _b3_errata(sin_input, rope_ratio, slope2):
+    return [
         erratum("Section 2, first display (and the proof of Theorem B.5)",
                 "z_i = sum_{j<=i} alpha_ij norm1(v_i) + v_i sums the *query* token's value; since the "
                 "weights sum to 1 this is norm1(v_i) + v_i and attention does nothing.",
@@ -209,13 +108,49 @@ def check_b3(ctx, encoding="none", alibi=None, init="figure10"):
                 "Carry the first-layer bound through norm2, psi and the next layer's softmax with "
                 "explicit Lipschitz constants.", kind="note"),
     ]
-    pred = {dt: o["predicted_from_fp64"] or o["extrapolated_beyond_range"] for dt, o in onsets.items()}
-    return Result(
-        id="B.3", paper_refs=["Theorem 4.2", "Theorem B.3"], title="Representational collapse",
-        status=cond.status(), reason=cond.reason(), statement=B3_STATEMENT,
-        deciding=f"1-layer slope {slope1:.2f}, 2-layer {slope2:.2f}; bf16 onset "
-                 f"pred {pred['bf16']} / obs {onsets['bf16']['observed']}",
-        symbolic=steps,
+
+
+def _onset_rows(onsets, n_last):
+    return [[dt, o["resolution_at_scale"], o["representation_error"],
+             o["predicted_from_fp64"] or
+             (f">{n_last} (~{o['extrapolated_beyond_range']:.3g})" if o["extrapolated_beyond_range"] else None),
+             o["observed"], o["bitwise_identical_from"]] for dt, o in onsets.items()]
+
+
+@register("B.3", ["Theorem 4.2", "Theorem B.3"], "Representational collapse", statement=B3_STATEMENT, cost=6)
+def check_b3(ctx, encoding="none", alibi=None, init="figure10"):
+    """Theorem B.3: the last-token states of the n and n+1 prompts converge; onsets per format.
+
+    Negative control: ``encoding="alibi", alibi=1.0`` (a bias that grows with distance).
+    """
+    n_all = 5_000 if ctx.quick else 100_000
+    n_grid = 8_192 if ctx.quick else 100_000
+    n_deep = 256 if ctx.quick else 2048
+    weights, tokens = ctx.stream_seed(0), ctx.stream_seed(1)
+    ns1, l1, one = _b3_one_layer(ctx, encoding, init, alibi, n_all, n_grid)
+    slope1 = C.loglog_slope(ns1[ns1 >= 64], l1[ns1 >= 64])
+    deep = grid_sweep(encoding, init, "fp64", 2, n_deep, weights, 4, alibi, tokens)
+    slope2 = C.loglog_slope(deep["n"][deep["n"] >= 32], deep["l1"][deep["n"] >= 32])
+    # Number formats: predicted onset from the fp64 curve vs observed in the format.
+    ref = grid_sweep(encoding, init, "fp64", 1, n_grid, weights, 4, alibi, tokens)
+    runs = {dt: grid_sweep(encoding, init, dt, 1, n_grid, weights, 4, alibi, tokens) for dt in DTYPES[1:]}
+    onsets = C.format_onsets(ref, runs)
+    # RoPE does not decay with distance (evidence for the erratum on the hypothesis).
+    rng = ctx.rng(7)
+    q = rng.normal(size=D_MODEL)
+    prof = rope_logit_profile(q, q, np.sort(rng.integers(100_000, 1_000_000, size=4000)))
+    rope_ratio = float(prof.max() / (q @ q))
+    sin_input = grid_sweep("sinusoidal_input", init, "fp64", 1, n_grid, weights, 2, None, tokens)
+    evidence = {"encoding": encoding, "init": init, "d": D_MODEL, "seed_weights": weights,
+                "seed_tokens": tokens, **one.get("evidence", {}),
+                "one_layer_slope": slope1, "two_layer_slope": slope2,
+                "one_layer": {"n": ns1[:: max(1, len(ns1) // 40)], "l1": l1[:: max(1, len(l1) // 40)]},
+                "two_layers": {"n": deep["n"], "l1": deep["l1"]},
+                "rope_max_logit_ratio_far": rope_ratio,
+                "sinusoidal_input_final_l1": float(sin_input["l1"][-1])}
+    default = encoding == "none" and alibi is None
+    return Findings(
+        symbolic=_b3_symbolic_steps(),
         quantitative={
             "rate": r"\|z_n - z^*_{n+1}\|_1 = \frac{w'}{S+w+w'}\|z_n - v_a\|_1 \le \frac{e^{2M}}{n+1}\|z_n - v_a\|_1"
                     r"\quad(\text{logits in }[-M,M])",
@@ -229,87 +164,144 @@ def check_b3(ctx, encoding="none", alibi=None, init="figure10"):
         },
         numeric={"columns": ["format", "ulp at |y|", "repr. error", "predicted onset",
                              "observed onset", "bitwise identical from"],
-                 "rows": [[dt, o["resolution_at_scale"], o["representation_error"],
-                           o["predicted_from_fp64"] or
-                           (f">{int(ref['n'][-1])} (~{o['extrapolated_beyond_range']:.3g})"
-                            if o["extrapolated_beyond_range"] else None),
-                           o["observed"], o["bitwise_identical_from"]] for dt, o in onsets.items()],
+                 "rows": _onset_rows(onsets, int(ref["n"][-1])),
                  "precision": "numpy, every intermediate rounded to the format"},
-        evidence=evidence, figures=figures, errata=errata if encoding == "none" and alibi is None else [],
+        evidence=evidence,
+        errata=_b3_errata(sin_input, rope_ratio, slope2) if default else [],
+        data={"one": one, "ns1": ns1, "l1": l1, "deep": deep, "ref": ref, "runs": runs},
     )
+
+
+@check_b3.judge
+def _judge_b3(f):
+    cond = Conditions()
+    cond.all_verified("symbolic steps verified", f.symbolic)
+    one, ev = f.data["one"], f.evidence
+    if one:
+        rel = one["identity_rel_err"]
+        cond.add("identity ||z_n - z*_{n+1}||_1 = w'/(S+w+w')||z_n - v_a||_1 at every n (rel < 1e-9)",
+                 rel < 1e-9, f"max rel. err {rel:.2g}")
+        cond.add("w'/(S+w+w') <= e^{2M}/(n+1) at every n", one["factor_below_bound"], "factor above the bound")
+    ns1, l1 = f.data["ns1"], f.data["l1"]
+    cond.add("one layer: ||y_n - y*_{n+1}||_1 -> 0 (tail log-log slope <= -0.5)", ev["one_layer_slope"] <= -0.5,
+             f"slope {ev['one_layer_slope']:.3f}, distance {l1[-1]:.3g} at n={ns1[-1]}")
+    cond.add("two layers: distance -> 0 (tail slope <= -0.5)", ev["two_layer_slope"] <= -0.5,
+             f"slope {ev['two_layer_slope']:.3f}")
+    for dt in ("fp16", "bf16"):
+        o = f.quantitative["onsets"][dt]
+        ok = (o["observed"] is not None and o["predicted_from_fp64"] is not None
+              and o["observed"] <= 4 * o["predicted_from_fp64"]
+              and o["predicted_from_fp64"] <= 4 * o["observed"])
+        cond.add(f"{dt}: observed onset within 4x of the predicted one", ok,
+                 f"predicted {o['predicted_from_fp64']}, observed {o['observed']}")
+    return cond
+
+
+@check_b3.summary
+def _summary_b3(f):
+    onsets = f.quantitative["onsets"]
+    pred = {dt: o["predicted_from_fp64"] or o["extrapolated_beyond_range"] for dt, o in onsets.items()}
+    return (f"1-layer slope {f.evidence['one_layer_slope']:.2f}, 2-layer {f.evidence['two_layer_slope']:.2f}; "
+            f"bf16 onset pred {pred['bf16']} / obs {onsets['bf16']['observed']}")
+
+
+@check_b3.figure
+def _figure_b3(f, ctx):
+    ns1, l1, deep, ref, runs = (f.data[k] for k in ("ns1", "l1", "deep", "ref", "runs"))
+    fig, (ax1, ax2) = new_figure(2, width=7.6, height=3.4)
+    keep = ns1 >= 2
+    ax1.loglog(ns1[keep], l1[keep], color="#333333", lw=1.2, label="1 layer, fp64")
+    ax1.loglog(deep["n"], deep["l1"], color="#ff7f0e", lw=1.2, label="2 layers, fp64")
+    anchor = ns1 >= 64
+    if anchor.any():
+        c64 = float(l1[anchor][0] * ns1[anchor][0])
+        ax1.loglog(ns1[keep], c64 / ns1[keep], color="#999999", ls=":", label=r"$c/n$")
+    ax1.set_xlabel("sequence length n (tokens)")
+    ax1.set_ylabel(r"$\|y_n - y^*_{n+1}\|_1$")
+    ax1.set_title(f"Thm B.3, encoding={f.evidence['encoding']}")
+    ax1.legend()
+    for dt, run in runs.items():
+        vals = np.where(run["linf"] > 0, run["linf"], np.nan)
+        ax2.loglog(run["n"], vals, color=DTYPE_COLORS[dt], lw=1, label=dt)
+        zero = run["linf"] == 0
+        if zero.any():
+            ax2.scatter(run["n"][zero], np.full(zero.sum(), 2e-7), color=DTYPE_COLORS[dt],
+                        marker="v", s=12)
+    ax2.loglog(ref["n"], ref["linf"], color=DTYPE_COLORS["fp64"], lw=1.6, label="fp64")
+    draw_resolution_lines(ax2, float(np.median(ref["scale"])), dtypes=("fp16", "bf16", "fp8_e4m3"))
+    ax2.set_xlabel("sequence length n (tokens)")
+    ax2.set_ylabel(r"$\|y_n - y^*_{n+1}\|_\infty$ computed in the format")
+    ax2.set_title("per format (dashed: ulp at |y|; v: bitwise equal)")
+    ax2.set_ylim(1e-7, 10)
+    ax2.legend(fontsize=5.5, ncol=2, loc="lower left")
+    encoding = f.evidence["encoding"]
+    return save_figure(fig, ctx, "B.3" if encoding == "none" else f"B.3-{encoding}")
 
 
 # --------------------------------------------------------------------------- Fig. 8 / Fig. 10
 
 
-@register("fig8", ["Figure 8", "Appendix C.3"], "Reproduction of Figure 8 (sinusoidal, one layer)")
-def check_fig8(ctx, encoding="sinusoidal", init="appendix"):
-    n_max = 8_192 if ctx.quick else 100_000
-    r = grid_sweep(encoding, init, "fp64", 1, n_max, 0, 4)
-    cond = Conditions()
-    drop = float(r["l1"][:4].mean() / r["l1"][-4:].mean())
-    slope = loglog_slope(r["n"], r["l1"])
-    cond.add("distance falls by >= 10x from n<=4 to the largest n", drop >= 10, f"factor {drop:.3g}")
-    cond.add("tail slope < -0.3", slope < -0.3, f"slope {slope:.3f}")
-    figures = []
-    if ctx.figures:
-        fig, (ax,) = new_figure()
-        ax.plot(r["n"], r["l1"], color="#1f77b4", lw=1.2, marker="o", ms=2)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("sequence length n (tokens)")
-        ax.set_ylabel(r"$\|y_n - y^*_{n+1}\|_1$")
-        ax.set_title("Fig. 8: sinusoidal PE, 1 layer, d=64, var 1/d")
-        figures = save_figure(fig, ctx, "fig8")
-    return Result(
-        id="fig8", paper_refs=["Figure 8", "Appendix C.3"], title="Reproduction of Figure 8",
-        status=cond.status(), reason=cond.reason(),
-        statement="Figure 8: synthetic one-layer Transformer, queries/keys/values Gaussian with "
+FIG8_STATEMENT = ("Figure 8: synthetic one-layer Transformer, queries/keys/values Gaussian with "
                   "variance 1/d, d = 64, sinusoidal PEs; the last-token representations of the "
-                  "sequences of length n and n+1 converge.",
-        deciding=f"drop x{drop:.3g}, tail slope {slope:.2f}",
+                  "sequences of length n and n+1 converge.")
+
+
+@register("fig8", ["Figure 8", "Appendix C.3"], "Reproduction of Figure 8", statement=FIG8_STATEMENT)
+def check_fig8(ctx, encoding="sinusoidal", init="appendix"):
+    """Figure 8: one layer with sinusoidal PEs on queries and keys; the distance falls.
+
+    Negative control: ``encoding="sinusoidal_input"`` (PE in the residual stream).
+    """
+    n_max = 8_192 if ctx.quick else 100_000
+    weights, tokens = ctx.stream_seed(0), ctx.stream_seed(1)
+    r = grid_sweep(encoding, init, "fp64", 1, n_max, weights, 4, None, tokens)
+    drop = float(r["l1"][:4].mean() / r["l1"][-4:].mean())
+    slope = C.loglog_slope(r["n"], r["l1"])
+    return Findings(
         numeric={"columns": ["n", "L1 distance"],
-                 "rows": [[int(n), float(v)] for n, v in zip(r["n"], r["l1"])][:: max(1, len(r["n"]) // 10)],
+                 "rows": every_kth([[int(n), float(v)] for n, v in zip(r["n"], r["l1"])], 10, keep_last=False),
                  "precision": "fp64"},
         evidence={"encoding": encoding, "init": init, "n_max": n_max, "slope": slope, "drop": drop,
-                  "seeds": {"weights": 0, "tokens": 1}, "conditions": cond.items},
-        figures=figures,
+                  "seeds": {"weights": weights, "tokens": tokens}},
+        data={"sweep": r},
     )
 
 
-FIG10_ENCODINGS = ("sinusoidal", "rope", "alibi", "none")
-
-
-@register("fig10", ["Figure 10", "Theorem B.3"], "Reproduction of Figure 10 (four encodings, bf16)", cost=3)
-def check_fig10(ctx, init="figure10", decaying=("none", "rope")):
-    n_max = 8_192 if ctx.quick else 100_000
-    runs = {enc: grid_sweep(enc, init, "fp64", 1, n_max, 0, 4) for enc in FIG10_ENCODINGS}
-    bf16 = grid_sweep("rope", init, "bf16", 1, n_max, 0, 4)
+@check_fig8.judge
+def _judge_fig8(f):
     cond = Conditions()
-    slopes = {enc: loglog_slope(r["n"], r["l1"]) for enc, r in runs.items()}
-    plateau = {enc: float(r["l1"][-1] / r["l1"][len(r["n"]) // 2]) for enc, r in runs.items()}
-    for enc in decaying:
-        cond.add(f"{enc}: distance decays (tail slope < -0.3)", slopes[enc] < -0.3,
-                 f"slope {slopes[enc]:.3f}")
-    res = resolution_at_scale(float(np.median(bf16["scale"])), "bf16")
-    bf16_floor = float(np.median(bf16["linf"][-5:]))
-    cond.add("bf16: distance reaches the bf16 resolution (within 2 ulp at |y|)",
-             bf16_floor <= 2 * res, f"tail {bf16_floor:.3g} vs ulp {res:.3g}")
-    figures = []
-    if ctx.figures:
-        fig, (ax,) = new_figure(width=5.0, height=3.3)
-        colors = {"sinusoidal": "#1f77b4", "rope": "#2ca02c", "alibi": "#9467bd", "none": "#333333"}
-        for enc, r in runs.items():
-            ax.loglog(r["n"], r["l1"], color=colors[enc], lw=1.2, label=f"{enc} (fp64)")
-        ax.loglog(bf16["n"], np.maximum(bf16["l1"], 1e-12), color=DTYPE_COLORS["bf16"], lw=1,
-                  ls="-.", label="rope, computed in bf16")
-        ax.axhline(res, color=DTYPE_COLORS["bf16"], ls="--", lw=0.8, label=f"bf16 ulp at |y| ({res:.2g})")
-        ax.set_xlabel("sequence length n (tokens)")
-        ax.set_ylabel(r"$\|y_n - y^*_{n+1}\|_1$")
-        ax.set_title("Fig. 10: encodings, 1 layer, d=64, N(0,1) q/k/v")
-        ax.legend(fontsize=6.5)
-        figures = save_figure(fig, ctx, "fig10")
-    errata = [
+    drop, slope = f.evidence["drop"], f.evidence["slope"]
+    cond.add("distance falls by >= 10x from n<=4 to the largest n", drop >= 10, f"factor {drop:.3g}")
+    cond.add("tail slope < -0.3", slope < -0.3, f"slope {slope:.3f}")
+    return cond
+
+
+@check_fig8.summary
+def _summary_fig8(f):
+    return f"drop x{f.evidence['drop']:.3g}, tail slope {f.evidence['slope']:.2f}"
+
+
+@check_fig8.figure
+def _figure_fig8(f, ctx):
+    r = f.data["sweep"]
+    fig, (ax,) = new_figure()
+    ax.plot(r["n"], r["l1"], color="#1f77b4", lw=1.2, marker="o", ms=2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length n (tokens)")
+    ax.set_ylabel(r"$\|y_n - y^*_{n+1}\|_1$")
+    ax.set_title("Fig. 8: sinusoidal PE, 1 layer, d=64, var 1/d")
+    return save_figure(fig, ctx, "fig8")
+
+
+FIG10_ENCODINGS = ("sinusoidal", "rope", "alibi", "none")
+FIG10_STATEMENT = ("Figure 10: n queries, keys and values from a standard Gaussian, four positional "
+                   "encodings, one decoder-only layer, d = 64, one head; L1 distance between the last "
+                   "tokens of the sequences of length n and n+1; and the effect of bf16.")
+
+
+def _fig10_errata(slopes, plateau, n_max):
+    return [
         erratum("Figure 10 / Theorem B.3 (ALiBi)",
                 "ALiBi's bias grows linearly with distance instead of decaying, so the theorem does "
                 "not cover it; with the single-head slope 2^-8 the distance stops decaying once n "
@@ -319,81 +311,98 @@ def check_fig10(ctx, init="figure10", decaying=("none", "rope")):
                 "Say that ALiBi keeps the last tokens separated at a level set by its slope; whether "
                 "that level is below a format's resolution depends on the slope.", kind="note"),
     ]
-    return Result(
-        id="fig10", paper_refs=["Figure 10", "Theorem B.3"], title="Reproduction of Figure 10",
-        status=cond.status(), reason=cond.reason(),
-        statement="Figure 10: n queries, keys and values from a standard Gaussian, four positional "
-                  "encodings, one decoder-only layer, d = 64, one head; L1 distance between the last "
-                  "tokens of the sequences of length n and n+1; and the effect of bf16.",
-        deciding=", ".join(f"{e} {slopes[e]:.2f}" for e in FIG10_ENCODINGS),
+
+
+@register("fig10", ["Figure 10", "Theorem B.3"], "Reproduction of Figure 10", statement=FIG10_STATEMENT, cost=3)
+def check_fig10(ctx, init="figure10", decaying=("none", "rope")):
+    """Figure 10: four encodings in fp64 and RoPE in bf16, one layer.
+
+    Negative control: ``decaying=("none", "alibi")``: ALiBi's bias does not decay.
+    """
+    n_max = 8_192 if ctx.quick else 100_000
+    weights, tokens = ctx.stream_seed(0), ctx.stream_seed(1)
+    runs = {enc: grid_sweep(enc, init, "fp64", 1, n_max, weights, 4, None, tokens) for enc in FIG10_ENCODINGS}
+    bf16 = grid_sweep("rope", init, "bf16", 1, n_max, weights, 4, None, tokens)
+    slopes = {enc: C.loglog_slope(r["n"], r["l1"]) for enc, r in runs.items()}
+    plateau = {enc: float(r["l1"][-1] / r["l1"][len(r["n"]) // 2]) for enc, r in runs.items()}
+    res = resolution_at_scale(float(np.median(bf16["scale"])), "bf16")
+    return Findings(
         numeric={"columns": ["encoding", "L1 at n=2", f"L1 at n={n_max}", "tail slope"],
                  "rows": [[e, float(r["l1"][0]), float(r["l1"][-1]), slopes[e]] for e, r in runs.items()],
                  "precision": "fp64 (and bf16 for RoPE)"},
         evidence={"init": init, "n_max": n_max, "slopes": slopes, "plateau_ratio": plateau,
-                  "bf16_tail_linf": bf16_floor, "bf16_ulp": res, "conditions": cond.items},
-        figures=figures, errata=errata,
+                  "bf16_tail_linf": float(np.median(bf16["linf"][-5:])), "bf16_ulp": res},
+        errata=_fig10_errata(slopes, plateau, n_max),
+        data={"runs": runs, "bf16": bf16, "decaying": decaying},
     )
+
+
+@check_fig10.judge
+def _judge_fig10(f):
+    cond = Conditions()
+    slopes = f.evidence["slopes"]
+    for enc in f.data["decaying"]:
+        cond.add(f"{enc}: distance decays (tail slope < -0.3)", slopes[enc] < -0.3, f"slope {slopes[enc]:.3f}")
+    floor, res = f.evidence["bf16_tail_linf"], f.evidence["bf16_ulp"]
+    cond.add("bf16: distance reaches the bf16 resolution (within 2 ulp at |y|)",
+             floor <= 2 * res, f"tail {floor:.3g} vs ulp {res:.3g}")
+    return cond
+
+
+@check_fig10.summary
+def _summary_fig10(f):
+    return ", ".join(f"{e} {f.evidence['slopes'][e]:.2f}" for e in FIG10_ENCODINGS)
+
+
+@check_fig10.figure
+def _figure_fig10(f, ctx):
+    runs, bf16, res = f.data["runs"], f.data["bf16"], f.evidence["bf16_ulp"]
+    fig, (ax,) = new_figure(width=5.0, height=3.3)
+    colors = {"sinusoidal": "#1f77b4", "rope": "#2ca02c", "alibi": "#9467bd", "none": "#333333"}
+    for enc, r in runs.items():
+        ax.loglog(r["n"], r["l1"], color=colors[enc], lw=1.2, label=f"{enc} (fp64)")
+    ax.loglog(bf16["n"], np.maximum(bf16["l1"], 1e-12), color=DTYPE_COLORS["bf16"], lw=1,
+              ls="-.", label="rope, computed in bf16")
+    ax.axhline(res, color=DTYPE_COLORS["bf16"], ls="--", lw=0.8, label=f"bf16 ulp at |y| ({res:.2g})")
+    ax.set_xlabel("sequence length n (tokens)")
+    ax.set_ylabel(r"$\|y_n - y^*_{n+1}\|_1$")
+    ax.set_title("Fig. 10: encodings, 1 layer, d=64, N(0,1) q/k/v")
+    ax.legend(fontsize=6.5)
+    return save_figure(fig, ctx, "fig10")
 
 
 # --------------------------------------------------------------------------- remedy
 
+REMEDY_STATEMENT = ("Section 4: 'A practical solution to this issue is to introduce additional tokens "
+                    "throughout the sequence to help keep the representations distant' (commas every "
+                    "third digit, Figure 5 d).")
 
-def _remedy_distances(encoding, ns, every, layers=2, seed=0):
-    rng = np.random.default_rng(3)
+
+def _remedy_distances(ctx, encoding, ns, every, layers=2):
+    rng = ctx.rng(3)
     prompt = rng.normal(size=(8, D_MODEL))
     one, sep = rng.normal(size=D_MODEL), rng.normal(size=D_MODEL)
-    model = C.SyntheticTransformer(d=D_MODEL, num_layers=layers, encoding=encoding, seed=seed)
-
-    def seq(n):
-        body = C.separator_sequence(n, one, sep, every) if every else np.repeat(one[None], n, 0)
-        return np.concatenate([prompt, body])
-
-    out = []
-    for n in ns:
-        ya, yb = model.forward(seq(n))[-1], model.forward(seq(n + 1))[-1]
-        out.append(float(np.abs(ya - yb).max()))
-    return np.array(out), float(np.abs(model.forward(seq(ns[-1]))[-1]).max())
+    model = C.SyntheticTransformer(d=D_MODEL, num_layers=layers, encoding=encoding, seed=ctx.stream_seed(0))
+    return C.separator_distances(model, prompt, one, sep, ns, every)
 
 
-@register("remedy", ["Section 4", "Figure 5 (c, d)"], "Separators every third token keep representations apart", cost=3)
+@register("remedy", ["Section 4", "Figure 5 (c, d)"], "Separators keep representations apart",
+          statement=REMEDY_STATEMENT, cost=3)
 def check_remedy(ctx, encoding="alibi", every=3):
+    """Section 4's remedy: separators every ``every`` tokens keep the n and n+1 prompts apart.
+
+    Negative control: ``every=0`` (no separators at all).
+    """
     ns = np.array([8, 32, 128, 512] if ctx.quick else [8, 32, 128, 512, 1024, 2048])
-    plain, scale = _remedy_distances(encoding, ns, None)
-    sep, _ = _remedy_distances(encoding, ns, every)
-    cond = Conditions()
-    cond.add("without separators the distance decays (>= 10x over the range)",
-             plain[0] / plain[-1] >= 10, f"{plain[0]:.3g} -> {plain[-1]:.3g}")
-    cond.add("with separators it does not: distance at the largest n >= 1/2 its value at n=128",
-             sep[-1] >= 0.5 * sep[2], f"{sep[2]:.3g} -> {sep[-1]:.3g}")
-    cond.add("separators increase the distance at the largest n by >= 10x",
-             sep[-1] >= 10 * plain[-1], f"{sep[-1]:.3g} vs {plain[-1]:.3g}")
+    plain, scale = _remedy_distances(ctx, encoding, ns, None)
+    sep, _ = _remedy_distances(ctx, encoding, ns, every)
     others = {}
     for enc in () if ctx.quick else ("none", "rope", "sinusoidal"):
-        if enc == encoding:
-            continue
-        p, _ = _remedy_distances(enc, ns[:4], None)
-        s, _ = _remedy_distances(enc, ns[:4], every)
-        others[enc] = {"plain": p, "separators": s}
-    figures = []
-    if ctx.figures:
-        fig, (ax,) = new_figure()
-        ax.loglog(ns, plain, marker="o", color="#333333", label=f"{encoding}: ones only")
-        ax.loglog(ns, sep, marker="s", color="#d62728", label=f"{encoding}: separator every {every}")
-        for enc, r in others.items():
-            ax.loglog(ns[:4], r["separators"], ls=":", lw=1, label=f"{enc}: separators")
-        draw_resolution_lines(ax, scale, dtypes=("bf16",))
-        ax.set_xlabel("number of ones n")
-        ax.set_ylabel(r"$\|y_n - y_{n+1}\|_\infty$ (2 layers)")
-        ax.set_title("Remedy of Section 4: separators")
-        ax.legend(fontsize=6.5)
-        figures = save_figure(fig, ctx, "remedy")
-    return Result(
-        id="remedy", paper_refs=["Section 4", "Figure 5 (c, d)"],
-        title="Separators keep representations apart", status=cond.status(), reason=cond.reason(),
-        statement="Section 4: 'A practical solution to this issue is to introduce additional tokens "
-                  "throughout the sequence to help keep the representations distant' (commas every "
-                  "third digit, Figure 5 d).",
-        deciding=f"at n={ns[-1]}: {sep[-1]:.3g} with separators vs {plain[-1]:.3g} without",
+        if enc != encoding:
+            p, _ = _remedy_distances(ctx, enc, ns[:4], None)
+            q, _ = _remedy_distances(ctx, enc, ns[:4], every)
+            others[enc] = {"plain": p, "separators": q}
+    return Findings(
         numeric={"columns": ["n", "ones only", f"separator every {every}"],
                  "rows": [[int(n), float(a), float(b)] for n, a, b in zip(ns, plain, sep)],
                  "precision": "fp64, 2 layers, d=64"},
@@ -401,7 +410,42 @@ def check_remedy(ctx, encoding="alibi", every=3):
                   "finding": "The remedy needs attention that tells nearby positions apart (ALiBi's "
                              "recency, sinusoidal PEs): the separators change the last token's local "
                              "context. With NoPE only the token ratio changes and the distance still "
-                             "decays; with RoPE at this scale the gain is small.",
-                  "conditions": cond.items},
-        figures=figures,
+                             "decays; with RoPE at this scale the gain is small."},
+        data={"ns": ns, "plain": plain, "sep": sep, "scale": scale, "others": others},
     )
+
+
+@check_remedy.judge
+def _judge_remedy(f):
+    cond = Conditions()
+    plain, sep = f.data["plain"], f.data["sep"]
+    cond.add("without separators the distance decays (>= 10x over the range)",
+             plain[0] / plain[-1] >= 10, f"{plain[0]:.3g} -> {plain[-1]:.3g}")
+    cond.add("with separators it does not: distance at the largest n >= 1/2 its value at n=128",
+             sep[-1] >= 0.5 * sep[2], f"{sep[2]:.3g} -> {sep[-1]:.3g}")
+    cond.add("separators increase the distance at the largest n by >= 10x",
+             sep[-1] >= 10 * plain[-1], f"{sep[-1]:.3g} vs {plain[-1]:.3g}")
+    return cond
+
+
+@check_remedy.summary
+def _summary_remedy(f):
+    return (f"at n={f.data['ns'][-1]}: {f.data['sep'][-1]:.3g} with separators vs "
+            f"{f.data['plain'][-1]:.3g} without")
+
+
+@check_remedy.figure
+def _figure_remedy(f, ctx):
+    ns, plain, sep = f.data["ns"], f.data["plain"], f.data["sep"]
+    encoding, every = f.evidence["encoding"], f.evidence["every"]
+    fig, (ax,) = new_figure()
+    ax.loglog(ns, plain, marker="o", color="#333333", label=f"{encoding}: ones only")
+    ax.loglog(ns, sep, marker="s", color="#d62728", label=f"{encoding}: separator every {every}")
+    for enc, r in f.data["others"].items():
+        ax.loglog(ns[:4], r["separators"], ls=":", lw=1, label=f"{enc}: separators")
+    draw_resolution_lines(ax, f.data["scale"], dtypes=("bf16",))
+    ax.set_xlabel("number of ones n")
+    ax.set_ylabel(r"$\|y_n - y_{n+1}\|_\infty$ (2 layers)")
+    ax.set_title("Remedy of Section 4: separators")
+    ax.legend(fontsize=6.5)
+    return save_figure(fig, ctx, "remedy")

@@ -1,4 +1,4 @@
-"""Cross-checks on a real model (ids ``gemma.*``): Gemma 3 270M by default, any local model via TNG_MODEL.
+"""Cross-checks on a real model (ids ``gemma.*``): Gemma 3 270M by default, any local model via ``--model``.
 
 The exports (``python -m verify.gemma export``) are computed once per model, prompt sweep
 and library versions, and cached under ``~/.cache/tng-companion/exports/``; the checks
@@ -16,17 +16,19 @@ from graphs import paths as P
 from graphs import spectral as Sp
 from graphs.validate import check_attention_matrix
 from theory.precision import resolution_at_scale
-from verify.checks._common import erratum, fmt, loglog_slope
+from theory.collapse import loglog_slope
+from verify.checks._common import erratum, fmt
 from verify.figures import DTYPE_COLORS, new_figure, save_figure
 from theory.collapse import observed_onset
-from verify.registry import Conditions, Result, atomic_directory, register
+from verify.io import atomic_directory
+from verify.registry import Conditions, Result, register
 
 LENGTHS_FULL = (10, 20, 50, 100, 200, 500, 1000)
 LENGTHS_QUICK = (10, 20, 50, 100)
 
 
 def _settings(ctx):
-    model = os.environ.get("TNG_MODEL") or None
+    model = ctx.models[0] if ctx.models else None
     lengths = LENGTHS_QUICK if ctx.quick else LENGTHS_FULL
     return model, lengths
 
@@ -129,7 +131,7 @@ STRUCT_REFS = ["Lemma B.6", "Lemma B.7", "Theorem B.5"]
 
 
 @register("gemma.structure", STRUCT_REFS, "Real attention is causal, row-stochastic, banded in sliding layers",
-          group="gemma", cost=8)
+          group="real-model", cost=8)
 @_with_skip("gemma.structure", STRUCT_REFS, "Real attention: causal and row-stochastic")
 def check_structure(ctx, perturb=False, atol=1e-5):
     directory, _ = _load(ctx)
@@ -180,7 +182,7 @@ def check_structure(ctx, perturb=False, atol=1e-5):
 
 
 @register("gemma.B6", ["Lemma B.6"], "Eigenvalue 1 of every real attention matrix, and simplicity",
-          group="gemma", cost=2)
+          group="real-model", cost=2)
 @_with_skip("gemma.B6", ["Lemma B.6"], "Lemma B.6 on the real model")
 def check_gemma_b6(ctx, one_hot_row=None):
     directory, _ = _load(ctx)
@@ -223,7 +225,7 @@ def check_gemma_b6(ctx, one_hot_row=None):
 
 
 @register("gemma.B8", ["Proposition B.8", "Lemma B.7"], "Rollout and the spectral limit on real attention",
-          group="gemma", cost=2)
+          group="real-model", cost=2)
 @_with_skip("gemma.B8", ["Proposition B.8", "Lemma B.7"], "Spectral limit on the real model")
 def check_gemma_b8(ctx, identity_layers=False):
     directory, _ = _load(ctx)
@@ -284,7 +286,7 @@ def check_gemma_b8(ctx, identity_layers=False):
 
 
 @register("gemma.B5", ["Theorem 5.1", "Theorem B.5"], "Measured sensitivity vs the path-sum bound",
-          group="gemma", cost=2)
+          group="real-model", cost=2)
 @_with_skip("gemma.B5", ["Theorem 5.1", "Theorem B.5"], "Theorem B.5 on the real model")
 def check_gemma_b5(ctx, sigma_psi=1.0, normalisation="proof"):
     directory, _ = _load(ctx)
@@ -366,7 +368,7 @@ def _distances(directory, prompt_set, dtype):
 
 
 @register("gemma.collapse", COLLAPSE_REFS, "Representational collapse on the real model; the comma remedy",
-          group="gemma", cost=3)
+          group="real-model", cost=3)
 @_with_skip("gemma.collapse", COLLAPSE_REFS, "Collapse on the real model")
 def check_gemma_collapse(ctx, collapse_set="fig5a", remedy_pair=("fig5c", "fig5d")):
     directory, lengths = _load(ctx)
@@ -506,7 +508,7 @@ def _window(directory):
 
 
 @register("gemma.B1", ["Lemma B.1"], "The last token's attention to itself falls with n (global layers)",
-          group="gemma", cost=1)
+          group="real-model", cost=1)
 @_with_skip("gemma.B1", ["Lemma B.1"], "Lemma B.1 on the real model")
 def check_gemma_b1(ctx, layers="global"):
     directory, lengths = _load(ctx)

@@ -25,7 +25,7 @@ import numpy as np
 
 from verify.gemma.model import load_model
 from verify.gemma.prompts import PROMPT_SETS, build_prompts, expand_sets
-from verify.registry import atomic_write_bytes, atomic_write_text
+from verify.io import atomic_write_bytes, atomic_write_text
 
 __all__ = ["export_sweep", "load_export", "run_prompt", "run_sensitivity", "library_versions", "sweep_key",
            "DEFAULT_LENGTHS", "DEFAULT_SETS", "EXPORT_SCHEMA"]

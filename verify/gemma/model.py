@@ -138,7 +138,7 @@ def _convert_gguf(spec, target):
     tok = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, attn_implementation="eager",
                                                  dtype=torch.float32)
-    from verify.registry import atomic_directory
+    from verify.io import atomic_directory
 
     with atomic_directory(target) as tmp:
         tok.save_pretrained(tmp)
