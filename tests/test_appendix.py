@@ -9,6 +9,10 @@ import pytest
 from verify.appendix.render import latex_escape, render_latex, render_markdown
 
 
+needs_latex = pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                                 reason="needs pdflatex and pdftotext (Debian texlive-latex-* and poppler-utils)")
+
+
 def _doc(out):
     return json.loads((out / "results.json").read_text())
 
@@ -36,8 +40,7 @@ def test_render_is_deterministic(quick_run):
 
 
 @pytest.mark.latex
-@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
-                    reason="needs pdflatex and pdftotext (Debian texlive-latex-* and poppler-utils)")
+@needs_latex
 def test_pdf_contains_every_check_id_and_erratum(quick_run):
     out, proc = quick_run
     assert proc.returncode == 0, proc.stderr
@@ -55,9 +58,9 @@ def test_pdf_contains_every_check_id_and_erratum(quick_run):
             assert head in flat, head
 
 
+@pytest.mark.latex
+@needs_latex
 def test_latex_compiles_when_input_into_a_paper(quick_run, tmp_path):
-    if shutil.which("pdflatex") is None:
-        pytest.skip("needs pdflatex")
     out, _ = quick_run
     paper = tmp_path / "paper.tex"
     paper.write_text(
@@ -86,9 +89,57 @@ def test_bad_results_file(tmp_path):
         render_appendix(str(p), str(tmp_path))
 
 
+def _crafted(out, tmp_path):
+    """A copy of a real results.json with a file-reading payload in every LaTeX-bearing field."""
+    doc = _doc(out)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-7f3a")
+    payload = r"\input{" + str(secret) + "}"
+    check = doc["checks"][0]
+    check["symbolic"][0]["latex"] = payload
+    check["quantitative"]["rate"] = r"x^{2} " + payload
+    check["title"] = payload
+    check["statement"] = payload
+    return doc, payload
+
+
+def test_render_never_passes_tex_commands_through(quick_run, tmp_path):
+    out, _ = quick_run
+    doc, payload = _crafted(out, tmp_path)
+    tex = render_latex(doc)
+    assert payload not in tex and r"\input{" not in tex
+    assert r"\textbackslash{}input" in tex
+
+
+def test_figure_paths_outside_figures_are_rejected(quick_run, tmp_path):
+    from verify.output import OutputError, validate_results
+
+    out, _ = quick_run
+    doc = _doc(out)
+    doc["checks"][0]["figures"] = ["../../etc/passwd.pdf"]
+    with pytest.raises(OutputError, match="figures"):
+        validate_results(doc)
+
+
+@pytest.mark.latex
+@needs_latex
+def test_crafted_results_cannot_read_files_into_the_pdf(quick_run, tmp_path):
+    from verify.appendix.render import render_appendix
+
+    out, _ = quick_run
+    doc, _ = _crafted(out, tmp_path)
+    work = tmp_path / "out"
+    work.mkdir()
+    (work / "results.json").write_text(json.dumps(doc))
+    (work / "figures").symlink_to(out / "figures")
+    pdf = render_appendix(str(work / "results.json"), str(work), pdf=True)[-1]
+    text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout
+    assert "TOPSECRET" not in text
+
+
+@pytest.mark.latex
+@needs_latex
 def test_pdf_is_reproducible(quick_run, tmp_path):
-    if shutil.which("pdflatex") is None:
-        pytest.skip("needs pdflatex")
     from verify.appendix.render import compile_pdf
 
     out, _ = quick_run

@@ -13,10 +13,19 @@ def _blocks(path):
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-@pytest.mark.parametrize("path", ["docs/gnn-guide.md", "README.md"])
+@pytest.mark.parametrize("path", ["docs/gnn-guide.md", "README.md", "docs/contributing.md"])
 def test_python_blocks_run(path):
+    from verify.registry import REGISTRY, all_checks
+
+    all_checks()
+    before = set(REGISTRY)
     ns = {}
     blocks = _blocks(path)
     assert blocks
-    for code in blocks:
-        exec(compile(code, path, "exec"), ns)
+    try:
+        for code in blocks:
+            exec(compile(code, path, "exec"), ns)
+    finally:
+        # A guide may register an example check; it must not leak into other tests.
+        for added in set(REGISTRY) - before:
+            del REGISTRY[added]

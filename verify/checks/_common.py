@@ -1,6 +1,5 @@
 """Helpers shared by the check modules."""
 
-import math
 
 import numpy as np
 import sympy as sp
