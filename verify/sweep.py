@@ -1,0 +1,236 @@
+"""One executor layer for every sweep: Dask distributed, a local cluster by default.
+
+A sweep is a list of independent :class:`Task` s (models x prompt sets x lengths x
+dtypes, the prescription grid, the Section 3 task grid) and one *task function* that
+turns a task's parameters into a JSON-able result. :func:`run_sweep`
+
+- names every task by the sha256 of its kind, parameters and code version, and keeps
+  each result in a content-addressed store (``<store>/<key[:2]>/<key>.json``), written
+  atomically as it arrives: a killed sweep resumes where it stopped, and a rerun costs
+  nothing;
+- runs the missing tasks on a Dask cluster: by default a ``LocalCluster`` of worker
+  processes (one thread each); ``scheduler="tcp://host:port"`` uses an existing cluster
+  (``dask-jobqueue`` starts one on Slurm or PBS, see the README);
+- returns the results in task order, so the output is byte-identical to a serial run
+  (``scheduler="serial"``) whatever the number of workers or the completion order.
+
+Task functions that need a model load it through a per-process cache
+(:func:`worker_cached`), so each worker loads a model once, not once per task.
+Dask's scheduler reschedules the tasks of a worker that dies; the sweep finishes on
+the remaining workers.
+"""
+
+import contextlib
+import functools
+import hashlib
+import importlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+
+from verify.io import atomic_write_text
+
+__all__ = ["Task", "SweepError", "run_sweep", "worker_cached", "task_key", "local_cluster"]
+
+#: Bumped when a task function's output changes meaning, so old store entries are not reused.
+STORE_VERSION = 1
+
+
+class SweepError(RuntimeError):
+    """A sweep could not run (no scheduler, a task that raised); reported as one line."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One independent unit of a sweep.
+
+    Parameters
+    ----------
+    func : str
+        The task function as ``"module:function"`` (importable on every worker).
+    params : dict
+        JSON-able keyword arguments of the function; they name the task.
+    """
+
+    func: str
+    params: dict = field(default_factory=dict)
+
+    def key(self):
+        return task_key(self.func, self.params)
+
+
+def task_key(func, params):
+    """The content address of a task: sha256 of its function, parameters and the store version.
+
+    Examples
+    --------
+    >>> task_key("m:f", {"n": 1}) == task_key("m:f", {"n": 1})
+    True
+    >>> task_key("m:f", {"n": 1}) == task_key("m:f", {"n": 2})
+    False
+    """
+    blob = json.dumps({"func": func, "params": params, "version": STORE_VERSION},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _resolve(func):
+    module, _, name = func.partition(":")
+    if not module or not name:
+        raise SweepError(f"task function must be 'module:function', got {func!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def execute(func, params):
+    """Run one task (on a worker, or in-process for the serial path)."""
+    return _resolve(func)(**params)
+
+
+def _store_path(store, key):
+    return os.path.join(store, key[:2], key + ".json")
+
+
+def _load_stored(store, key):
+    try:
+        with open(_store_path(store, key), encoding="utf-8") as fh:
+            entry = json.load(fh)
+    except (OSError, ValueError):
+        return None  # missing or unreadable: recompute (never trust a damaged entry)
+    return entry.get("result") if entry.get("key") == key else None
+
+
+def _store(store, key, task, result):
+    entry = {"key": key, "func": task.func, "params": task.params, "result": result}
+    atomic_write_text(_store_path(store, key), json.dumps(entry, sort_keys=True) + "\n")
+
+
+def worker_cached(maxsize=2):
+    """Decorator: cache a loader's result per process (each Dask worker loads a model once).
+
+    Examples
+    --------
+    >>> calls = []
+    >>> @worker_cached()
+    ... def load(name):
+    ...     calls.append(name)
+    ...     return name.upper()
+    >>> load("a"), load("a"), len(calls)
+    ('A', 'A', 1)
+    """
+    return functools.lru_cache(maxsize=maxsize)
+
+
+def local_cluster(workers=2, memory_limit="auto"):
+    """A ``dask.distributed.LocalCluster`` of ``workers`` processes with one thread each."""
+    from dask.distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None, memory_limit=memory_limit, silence_logs=40)
+
+
+@contextlib.contextmanager
+def _client(scheduler, workers, timeout):
+    from dask.distributed import Client
+
+    if scheduler is None:
+        with local_cluster(workers) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"--scheduler {scheduler}: no Dask scheduler answered within {timeout} s "
+                         f"({type(exc).__name__})") from None
+    with client:
+        yield client
+
+
+def run_sweep(tasks, store, scheduler=None, workers=2, timeout=10, progress=None):
+    """Run ``tasks`` (reusing stored results); return their results in task order.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+    store : str
+        Directory of the content-addressed results.
+    scheduler : None, "serial" or str
+        None: a local Dask cluster of ``workers`` processes; "serial": in this process,
+        one task after another (the reference the parallel run must equal); otherwise
+        the address of an existing Dask scheduler.
+    workers : int
+        Worker processes of the local cluster.
+    timeout : float
+        Seconds to wait for a remote scheduler before giving up.
+    progress : callable, optional
+        ``progress(done, total)`` after each task (stored ones count at once).
+
+    Returns
+    -------
+    list
+        One result per task, in the order of ``tasks``.
+
+    Raises
+    ------
+    SweepError
+        If the scheduler does not answer, or a task raises (the error names the task).
+    """
+    tasks = list(tasks)
+    for t in tasks:
+        if not isinstance(t, Task):
+            raise SweepError(f"tasks must be Task objects, got {type(t).__name__}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SweepError(f"workers must be an integer >= 1, got {workers!r}")
+    keys = [t.key() for t in tasks]
+    results = {k: _load_stored(store, k) for k in dict.fromkeys(keys)}
+    missing = {k: t for k, t in zip(keys, tasks) if results[k] is None}
+    done = len(results) - len(missing)
+    if progress:
+        progress(done, len(results))
+    if missing and scheduler == "serial":
+        for k, t in missing.items():
+            results[k] = _finish(store, k, t, lambda: execute(t.func, t.params))
+            done += 1
+            if progress:
+                progress(done, len(results))
+    elif missing:
+        from dask.distributed import as_completed
+
+        with _client(scheduler, workers, timeout) as client:
+            futures = {client.submit(execute, t.func, t.params, key=f"task-{k}", pure=False): k
+                       for k, t in missing.items()}
+            for fut in as_completed(futures):
+                k = futures[fut]
+                results[k] = _finish(store, k, missing[k], fut.result)
+                done += 1
+                if progress:
+                    progress(done, len(results))
+    return [results[k] for k in keys]
+
+
+def _finish(store, key, task, get):
+    try:
+        result = get()
+    except Exception as exc:
+        raise SweepError(f"task {task.func} {json.dumps(task.params, sort_keys=True)[:120]} failed: "
+                         f"{type(exc).__name__}: {exc}") from None
+    # Round-trip through JSON so that a fresh result and a stored one are the same object.
+    result = json.loads(json.dumps(result))
+    _store(store, key, task, result)
+    return result
+
+
+def _demo_square(n, delay=0.0):
+    """A tiny task function for the tests and the benchmark: ``n**2`` after ``delay`` seconds."""
+    time.sleep(delay)
+    return {"n": n, "square": n * n}
+
+
+def _demo_worker_pid(n):
+    """A task function that reports which process ran it (tests of the worker model cache)."""
+    return {"n": n, "pid": os.getpid(), "loads": _demo_load.cache_info().misses if _demo_load("m") else 0}
+
+
+@worker_cached()
+def _demo_load(name):
+    return name
