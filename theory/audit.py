@@ -80,6 +80,7 @@ __all__ = [
     "c6_local_windows",
     "b1_worst_case_onset",
     "b1_onset_sufficient",
+    "errata_markdown",
 ]
 
 SEVERITIES = ("error", "gap", "typo", "scope")
@@ -867,8 +868,9 @@ def ev_b5_statement(bound="statement", sigma=0.0):
     Returns
     -------
     dict
-        ``true``: ``||d y_n/d v_i^(0)||`` per i; ``min_ratio``: min over readings and i of
-        bound/true; ``hypotheses_hold``: attention frozen, norms constant factors and
+        ``true``: ``||d y_n/d v_i^(0)||`` per i; ``ratios``: min over i of bound/true for each
+        reading of ``beta^(l)``; ``ratios_sigma_half``: the same for ``sigma = 1/2``;
+        ``min_ratio``: min over readings; ``hypotheses_hold``: attention frozen, norms constant factors and
         ``sigma`` the Lipschitz constant of psi (by construction; the Jacobian is exact);
         ``claim_fails``: the bound fails for every reading of ``beta^(l)``.
 
@@ -886,18 +888,22 @@ def ev_b5_statement(bound="statement", sigma=0.0):
     sigma = check_positive_real(sigma, "sigma", allow_zero=True)
     m = _B5_MODEL
     attns = _b5_attention(m["n"], m["L"], m["seed"])
-    true = frozen_attention_jacobian_norms(attns, 6, m["beta1"], m["beta2"], m["beta3"], sigma, seed=m["seed"])
     eye = np.eye(m["n"])
-    if bound == "statement":
-        readings = {"1": 1.0, "beta1": m["beta1"], "beta2": m["beta2"]}
-        ratios = {k: float((sigma ** m["L"] * _path_sum(attns, lambda a, b=b: (a + eye) / b) / true).min())
-                  for k, b in readings.items()}
-    else:
-        c = (sigma / m["beta2"] + 1.0) ** m["L"] / m["beta3"]
-        ratios = {"proof": float((c * _path_sum(attns, lambda a: a / m["beta1"] + eye) / true).min())}
+
+    def min_ratios(sig):
+        true = frozen_attention_jacobian_norms(attns, 6, m["beta1"], m["beta2"], m["beta3"], sig, seed=m["seed"])
+        if bound == "statement":
+            readings = {"1": 1.0, "beta1": m["beta1"], "beta2": m["beta2"]}
+            return true, {k: float((sig ** m["L"] * _path_sum(attns, lambda a, b=b: (a + eye) / b) / true).min())
+                          for k, b in readings.items()}
+        c = (sig / m["beta2"] + 1.0) ** m["L"] / m["beta3"]
+        return true, {"proof": float((c * _path_sum(attns, lambda a: a / m["beta1"] + eye) / true).min())}
+
+    true, ratios = min_ratios(sigma)
     fails = all(r < 1.0 - _RTOL for r in ratios.values())
     return _result(True, fails, bound=bound, sigma=sigma, true=true.tolist(), ratios=ratios,
-                   min_ratio=min(ratios.values()), **{k: m[k] for k in ("beta1", "beta2", "beta3")})
+                   ratios_sigma_half=min_ratios(0.5)[1], min_ratio=min(ratios.values()),
+                   **{k: m[k] for k in ("beta1", "beta2", "beta3")})
 
 
 def _eq4_as_printed(attns, i, abar):
@@ -2615,8 +2621,138 @@ def _summary(result):
     return {k: short(v) for k, v in result.items() if k != "rows"}
 
 
+#: The numbers of each evidence dict that the Markdown tables show.
+_FIELDS = {
+    "ev_s2_value_index": ("dz_n_dv_1", "attention_changes_output"),
+    "ev_b1_uniform_bound": ("n", "gaps", "limit"),
+    "ev_b2_reading": ("n", "tv", "last_gap"),
+    "ev_41_boundedness": ("n", "tv"),
+    "ev_b3_uses_b2": ("n", "last_gap", "delta", "bound"),
+    "ev_b3_uses_b1": ("n", "prefix_gap", "last_weight"),
+    "ev_b3_induction": ("query_gap", "slope"),
+    "ev_b3_proof_residual": ("difference",),
+    "ev_b3_delta_index": ("n", "printed", "intended"),
+    "ev_c3_structure": ("n", "l1", "input_gap"),
+    "ev_b4_proof_y": ("n", "value", "limit"),
+    "ev_51_normalisation": ("min_ratio", "min_ratio_beta1", "C"),
+    "ev_b5_statement": ("sigma", "ratios", "ratios_sigma_half"),
+    "ev_b5_eq_indices": ("printed", "intended", "jacobian"),
+    "ev_b5_proof_indices": ("printed", "intended"),
+    "ev_b6_uniqueness": ("eigenspace_dims", "min_covered"),
+    "ev_b8_diagonalizable": ("jordan_blocks", "layers", "layers_predicted"),
+    "ev_b8_equality": ("L", "dy_n_dv_1", "bound", "lipschitz"),
+    "ev_b8_eigvec_names": ("printed_residual", "left_residual"),
+    "ev_b9_wording": ("gap", "gap_intended"),
+    "ev_b10_precision": ("n", "linf", "witness"),
+    "ev_b10_index": ("n", "printed", "intended"),
+    "ev_c4_alibi": ("n", "l1", "bias_at_max"),
+    "ev_c4_random_values": ("n", "distance", "attention_tv"),
+    "ev_c4_pe_list": ("named", "claimed"),
+    "ev_c5_prompt_quotes": ("seq_inside_quotes", "fig12_extra"),
+    "ev_c6_local_windows": ("receptive_field", "n", "local", "mix5:1", "global"),
+}
+
+_C6_FIELDS = ("ones", "slope_ones", "slope_random_prefix", "identical_from", "unreachable")
+
+
+def _cell(result, keys):
+    parts = []
+    for k in keys:
+        v = result[k]
+        if isinstance(v, dict) and "ones" in v:  # a C.6 pattern
+            v = {f: v[f] for f in _C6_FIELDS}
+        parts.append(f"{k}={_summary({k: v})[k]}")
+    return "; ".join(parts)
+
+
+def _md(text):
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|")
+
+
+def errata_markdown(keys=None):
+    """Markdown of the audit with freshly computed numbers (``python -m theory.audit --markdown``).
+
+    Parameters
+    ----------
+    keys : sequence of str, optional
+        Render only these errata (and no other section); default: everything.
+
+    Returns
+    -------
+    str
+        Sections: severity rule, the old entries and what became of them, the errata
+        (quote, issue, correction, computed evidence), the uses audit, Lemma B.1 onsets,
+        confirmations, changes from the preprint.
+
+    Raises
+    ------
+    ValueError
+        If a key is unknown.
+
+    Examples
+    --------
+    >>> md = errata_markdown(["B.4-proof-y"])
+    >>> md.count("#### "), "claim_fails=True" in md
+    (1, True)
+    """
+    chosen = ERRATA if keys is None else tuple(erratum(k) for k in keys)
+    out = [] if keys is not None else ["### Severity rule", "", *["- " + line for line in SEVERITY_RULE.splitlines()], ""]
+    if keys is None:
+        out += ["", "### The 27 entries written against the v1 transcription", "",
+                "| # | check | where (old) | old kind | action | new severity | now | reason |", "|---|---|---|---|---|---|---|---|"]
+        for o in OLD_ENTRIES:
+            out.append(f"| {o.number} | {o.check} | {_md(o.where)} | {o.old_kind} | {o.action} | {o.new_severity or '-'} | "
+                       f"{('`' + o.new_key + '`') if o.new_key else '-'} | {_md(o.reason)} |")
+    origin = {}
+    for o in OLD_ENTRIES:
+        if o.action != "remove":
+            origin.setdefault(o.new_key, []).append(f"#{o.number}")
+    out += ["", "### Errata of v2 (computed evidence)", ""]
+    for e in chosen:
+        r = globals()[e.evidence]()
+        tag = ("replaces old " + ", ".join(origin[e.key])) if e.key in origin else "new"
+        out += [f"#### `{e.key}` -- {e.severity} ({statement(e.statement).name}, v2 p. {e.page}; {tag})", "",
+                f"- Where: {e.where}.", f"- Quote (as printed): `{e.quote}`", f"- Issue: {e.issue}",
+                f"- Correction: {e.correction}",
+                (f"- Evidence (`{e.evidence}`, computed): {_cell(r, _FIELDS[e.evidence])}; "
+                 f"hypotheses_hold={r['hypotheses_hold']}, claim_fails={r['claim_fails']}."), ""]
+    if keys is not None:
+        return "\n".join(out)
+    out += ["", "### Where a proof cites another statement", "",
+            "| citing | cited | page | verdict | hypotheses at the place of use | numbers |", "|---|---|---|---|---|---|"]
+    for u in audit_uses():
+        hyp = _md("; ".join(f"{k}: {'yes' if v else 'no'}" for k, v in u["hypotheses"].items()))
+        out.append(f"| {u['citing']} | {u['cited']} | {u['page']} | {u['verdict']} | {hyp} | "
+                   f"{_md(_cell(u['numbers'], list(u['numbers'])))} |")
+    out += ["", "### Lemma B.1 collapse onset per format (|entries| <= M = 1)", "",
+            "| format | attained worst case | instance (n; a_k = a, b, c) | margin gap/ulp - 1 | sufficient (tight) | the check's 'worst_case_bound' (sufficient) |",
+            "|---|---|---|---|---|---|"]
+    for dt in DTYPES:
+        r = b1_worst_case_onset(dt)
+        i = r["instance"]
+        out.append(f"| {dt} | {r['worst_case']} | n = {i['n']}; a = {i['a'][:8]}, b = {i['b'][:8]}, c = {i['c']} | "
+                   f"{i['margin']:.3g} | {r['sufficient_tight']} | {r['sufficient_loose']} |")
+    out += ["", "### Confirmations", ""]
+    for c in CONFIRMATIONS:
+        r = run_evidence(c.key)
+        out.append(f"- `{c.key}` ({statement(c.statement).name}, p. {c.page}): {c.finding} "
+                   f"Computed: {_cell(r, [k for k in r if k != 'confirms'])}.")
+    out += ["", "### Changes from the preprint (history, not errata)", ""]
+    for c in CHANGES_FROM_PREPRINT:
+        out += [f"- `{c.key}` ({statement(c.statement).name}): {c.change}",
+                f"  - v1 (transcription, no page numbers): `{c.v1_text}`",
+                f"  - v2 (p. {c.v2_page}): `{c.v2_text}`"]
+    return "\n".join(out)
+
+
 def main():
     """Print every erratum with its computed evidence, then the uses audit (``python -m theory.audit``)."""
+    import sys
+
+    if "--markdown" in sys.argv[1:]:
+        print(errata_markdown())
+        return
     import json
     import time
 
