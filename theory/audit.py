@@ -2168,7 +2168,8 @@ ERRATA = (
         issue="Lemma B.2's hypotheses fail where it is applied. The logits of the last token are "
               "x_i = k(q, k_i, p_{n,i}) and x*_i = k(q, k_i, p_{n+1,i}): they change with n (not one fixed pair of "
               "sequences), alpha*_{n+1,1:n} is not a softmax over n entries, and the last entries "
-              "(distance 0 vs 1) differ by the same amount for every n, so lim |x_n - x*_n| = 0 fails; the "
+              "(distance 0 vs 1 from the query) differ by an amount that does not vanish (for a relative "
+              "encoding, the same for every n), so lim |x_n - x*_n| = 0 fails; the "
               "proof of B.2 needs the late entries close and the early ones fixed, the opposite of this case "
               "(here the entries far from the query agree because the positional term decays, the near ones "
               "do not).",
@@ -2343,8 +2344,9 @@ ERRATA = (
         where="Corollary B.10, statement and proof",
         quote=r"Due to representational collapse, at least one sequence will be given the wrong count for large enough finite $n$.",
         severity="scope",
-        issue="Representational collapse (Theorem B.3) makes the two last-token states close, not equal; they "
-              "differ at every finite n, so the forced error rests on the finite format that the proof invokes "
+        issue="Representational collapse (Theorem B.3) makes the two last-token states close, not equal (in "
+              "the synthetic model they stay distinct in fp64 at every n tested), so the forced error rests on "
+              "the finite format that the proof invokes "
               "('due to floating point error') and Corollary 6.2 names, and 'indistinguishable' must mean "
               "'rounded to the same vector'. Rounding can also keep them an ulp or two apart.",
         correction="State the format: for a number format F, if y_n and y*_{n+1} computed in F coincide, every readout "
