@@ -81,6 +81,47 @@ __all__ = [
     "b1_worst_case_onset",
     "b1_onset_sufficient",
     "errata_markdown",
+    "ev_s2_value_index",
+    "ev_b1_uniform_bound",
+    "ev_b2_reading",
+    "ev_41_boundedness",
+    "ev_b3_uses_b2",
+    "ev_b3_uses_b1",
+    "ev_b3_induction",
+    "ev_b3_proof_residual",
+    "ev_b3_delta_index",
+    "ev_c3_structure",
+    "ev_b4_proof_y",
+    "ev_51_normalisation",
+    "ev_b5_statement",
+    "ev_b5_eq_indices",
+    "ev_b5_proof_indices",
+    "ev_b6_uniqueness",
+    "ev_b8_diagonalizable",
+    "ev_b8_equality",
+    "ev_b8_eigvec_names",
+    "ev_b9_wording",
+    "ev_b10_precision",
+    "ev_b10_index",
+    "ev_c4_alibi",
+    "ev_c4_random_values",
+    "ev_c4_pe_list",
+    "ev_c5_prompt_quotes",
+    "ev_c6_local_windows",
+    "conf_c4_rope_quasiperiodic",
+    "conf_b4_exact_even",
+    "use_b3_b2_layer0",
+    "use_b3_b1_last_weight",
+    "use_b3_induction",
+    "use_b8_b5",
+    "use_b8_b7",
+    "use_b8_b6",
+    "use_b8_perron",
+    "use_b10_b3",
+    "use_c3_fig9_b2",
+    "use_c_experiments_b3",
+    "WINDOW_PATTERNS",
+    "FIG10_LEGEND",
 ]
 
 SEVERITIES = ("error", "gap", "typo", "scope")
@@ -1947,7 +1988,13 @@ def _b1_instance(n, firing, p, tiny, B):
 
 
 def use_b3_b2_layer0():
-    """Lemma B.2's hypotheses where Theorem B.3's proof (and 4.2 via 4.1) cites it: they fail with a decaying PE; see :func:`ev_b3_uses_b2`."""
+    """Lemma B.2's hypotheses where Theorem B.3's proof (and 4.2 via 4.1) cites it: they fail with a decaying PE; see :func:`ev_b3_uses_b2`.
+
+    Examples
+    --------
+    >>> use_b3_b2_layer0()["holds"]
+    False
+    """
     r = ev_b3_uses_b2()
     rows = r["rows"]
     return {"hypotheses": r["lemma_b2_hypotheses"], "holds": r["cited_hypotheses_hold"],
@@ -1959,7 +2006,13 @@ def use_b3_b2_layer0():
 
 
 def use_b3_b1_last_weight():
-    """Lemma B.1's hypotheses where Theorem B.3's proof cites it for ``alpha*_{n+1,n+1} -> 0``; see :func:`ev_b3_uses_b1`."""
+    """Lemma B.1's hypotheses where Theorem B.3's proof cites it for ``alpha*_{n+1,n+1} -> 0``; see :func:`ev_b3_uses_b1`.
+
+    Examples
+    --------
+    >>> use_b3_b1_last_weight()["holds"]
+    False
+    """
     r = ev_b3_uses_b1()
     return {"hypotheses": {"common prefix a": r["cited_hypotheses_hold"], "bounded (uniformly)": True},
             "holds": r["cited_hypotheses_hold"], "conclusion_survives": r["hypotheses_hold"],
@@ -1968,7 +2021,13 @@ def use_b3_b1_last_weight():
 
 
 def use_b3_induction():
-    """The layer-0 argument re-used at layer 1 ('simple inductive approach'); see :func:`ev_b3_induction`."""
+    """The layer-0 argument re-used at layer 1 ('simple inductive approach'); see :func:`ev_b3_induction`.
+
+    Examples
+    --------
+    >>> use_b3_induction()["conclusion_survives"]
+    True
+    """
     r = ev_b3_induction()
     return {"hypotheses": {"same query in both sequences": r["cited_hypotheses_hold"],
                            "same residual input": r["cited_hypotheses_hold"], "bounded": True},
@@ -1978,7 +2037,13 @@ def use_b3_induction():
 
 
 def use_b8_b5(n=6, L=8, seed=0):
-    """Proposition B.8 uses Theorem B.5 in the form of its proof (C and ``alpha/beta_1 + delta``), not of its statement."""
+    """Proposition B.8 uses Theorem B.5 in the form of its proof (C and ``alpha/beta_1 + delta``), not of its statement.
+
+    Examples
+    --------
+    >>> use_b8_b5()["numbers"]["proof_form_minus_display"] < 1e-12
+    True
+    """
     rng = np.random.default_rng(seed)
     lam = _causal_attention(n, rng)
     eye = np.eye(n)
@@ -1995,7 +2060,13 @@ def use_b8_b5(n=6, L=8, seed=0):
 
 
 def use_b8_b7(n=6, L=8, seed=0):
-    """Proposition B.8 uses Lemma B.7: ``(Lambda+I)/2`` is row-stochastic and triangular, so its powers are."""
+    """Proposition B.8 uses Lemma B.7: ``(Lambda+I)/2`` is row-stochastic and triangular, so its powers are.
+
+    Examples
+    --------
+    >>> use_b8_b7()["holds"]
+    True
+    """
     rng = np.random.default_rng(seed)
     T = (_causal_attention(n, rng) + np.eye(n)) / 2.0
     P = np.linalg.matrix_power(T, L)
@@ -2006,7 +2077,13 @@ def use_b8_b7(n=6, L=8, seed=0):
 
 
 def use_b8_b6(n=6, seed=0):
-    """Proposition B.8 uses Lemma B.6 (and Perron-Frobenius): the hypotheses hold; the limit also needs ``|lambda_k| < 1`` for k != 1."""
+    """Proposition B.8 uses Lemma B.6 (and Perron-Frobenius): the hypotheses hold; the limit also needs ``|lambda_k| < 1`` for k != 1.
+
+    Examples
+    --------
+    >>> use_b8_b6()["numbers"]["lambda_2"] < 1
+    True
+    """
     rng = np.random.default_rng(seed)
     T = (_causal_attention(n, rng) + np.eye(n)) / 2.0
     two = all(np.count_nonzero(T[i, : i + 1]) >= 2 for i in range(1, n))
@@ -2019,14 +2096,26 @@ def use_b8_b6(n=6, seed=0):
 
 
 def use_b8_perron():
-    """Proposition B.8 uses Perron-Frobenius for ``|lambda_k| <= 1``: ``(Lambda+I)/2`` is non-negative and row-stochastic."""
+    """Proposition B.8 uses Perron-Frobenius for ``|lambda_k| <= 1``: ``(Lambda+I)/2`` is non-negative and row-stochastic.
+
+    Examples
+    --------
+    >>> use_b8_perron()["hypotheses"]
+    {'non-negative': True, 'row-stochastic': True}
+    """
     r = use_b8_b6()
     r = dict(r, hypotheses={"non-negative": True, "row-stochastic": True})
     return r
 
 
 def use_b10_b3():
-    """Corollary B.10 (and 6.2) use Theorem B.3: its hypotheses hold; 'indistinguishable' needs a finite format."""
+    """Corollary B.10 (and 6.2) use Theorem B.3: its hypotheses hold; 'indistinguishable' needs a finite format.
+
+    Examples
+    --------
+    >>> use_b10_b3()["numbers"]["fp8_e4m3_identical_at"]
+    8
+    """
     exact, fp8 = ev_b10_precision("fp64"), ev_b10_precision("fp8_e4m3")
     return {"hypotheses": {"v*(0) = [v v_a v_a]": True, "bounded": True,
                            "positional encodings decay ('as long as they satisfy the required decay conditions')": True},
@@ -2036,7 +2125,13 @@ def use_b10_b3():
 
 
 def use_c3_fig9_b2(k=200, eta=0.1, ns=(1000, 10000, 100000), seed=0):
-    """Appendix C.3 tests Lemma B.2 with Figure 9's pair: the hypotheses hold (bounded, equal beyond k)."""
+    """Appendix C.3 tests Lemma B.2 with Figure 9's pair: the hypotheses hold (bounded, equal beyond k).
+
+    Examples
+    --------
+    >>> use_c3_fig9_b2()["holds"]
+    True
+    """
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 1, max(ns))
     xs = x.copy()
@@ -2048,7 +2143,13 @@ def use_c3_fig9_b2(k=200, eta=0.1, ns=(1000, 10000, 100000), seed=0):
 
 
 def use_c_experiments_b3(d=64, far=(100_000, 1_000_000), seed=7):
-    """Figures 8 and 10 as instances of Theorem B.3: which encodings meet 'decay with distance to 0'."""
+    """Figures 8 and 10 as instances of Theorem B.3: which encodings meet 'decay with distance to 0'.
+
+    Examples
+    --------
+    >>> use_c_experiments_b3()["hypotheses"]["none"]
+    True
+    """
     rng = np.random.default_rng(seed)
     dists = np.sort(rng.integers(far[0], far[1], size=2000))
     freq = 10000.0 ** (-np.arange(0, d, 2) / d)
