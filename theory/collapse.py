@@ -146,6 +146,13 @@ class SyntheticTransformer:
     causal : bool
         Causal mask (decoder-only). ``False`` gives the bidirectional attention of
         Proposition B.9; :meth:`encode_prefix` and :meth:`last_token` need ``True``.
+    window : None, int or sequence, optional
+        Local sliding-window attention (Appendix C.6): a query at position ``p``
+        sees the keys at ``p - w + 1 .. p``. ``None`` (default) makes every layer
+        global; an int ``w`` makes every layer local with width ``w``; a sequence
+        of ``num_layers`` entries (``None`` or an int) sets each layer, e.g.
+        ``[w] * 5 + [None]`` for the 5:1 local/global pattern of Gemma 3. Needs
+        ``causal=True``.
 
     Examples
     --------
@@ -155,11 +162,14 @@ class SyntheticTransformer:
     >>> cache = m.encode_prefix(x[:4])
     >>> bool(np.allclose(m.last_token(cache, 4, x[4:5]), y[4]))
     True
+    >>> w = SyntheticTransformer(d=8, num_layers=2, encoding="none", seed=0, window=[2, None])
+    >>> w.windows
+    (2, None)
     """
 
     def __init__(self, d=64, num_layers=1, encoding="rope", init="figure10",
                  dtype="fp64", seed=0, alibi=None, rope_base=10000.0, mlp=True,
-                 causal=True):
+                 causal=True, window=None):
         self.d = check_positive_int(d, "d", minimum=2)
         if self.d % 2:
             raise ValueError(f"d must be even, got {d}")
@@ -170,6 +180,7 @@ class SyntheticTransformer:
         self.seed = check_positive_int(seed, "seed", minimum=0)
         self.mlp = bool(mlp)
         self.causal = bool(causal)
+        self.windows = self._check_windows(window)
         self._store = numpy_dtype(dtype)
         self._compute = np.float64 if dtype == "fp64" else np.float32
         rng = np.random.default_rng(self.seed)
@@ -187,6 +198,24 @@ class SyntheticTransformer:
                 "W1": self._r(rng.normal(0, 1 / math.sqrt(d), (d, 4 * d))),
                 "W2": self._r(rng.normal(0, 1 / math.sqrt(4 * d), (4 * d, d))),
             })
+
+    def _check_windows(self, window):
+        """Per-layer window widths (``None`` = global) from the ``window`` argument."""
+        if window is None:
+            return (None,) * self.num_layers
+        if isinstance(window, (int, np.integer)) and not isinstance(window, bool):
+            widths = [int(window)] * self.num_layers
+        else:
+            try:
+                widths = list(window)
+            except TypeError:
+                raise ValueError(f"window must be None, an int or a sequence, got {window!r}") from None
+            if len(widths) != self.num_layers:
+                raise ValueError(f"window has {len(widths)} entries, num_layers is {self.num_layers}")
+        out = tuple(None if w is None else check_positive_int(w, "window") for w in widths)
+        if not self.causal and any(w is not None for w in out):
+            raise ValueError("window needs a causal model (causal=True)")
+        return out
 
     # -- rounding and elementary blocks ------------------------------------------
 
@@ -263,6 +292,8 @@ class SyntheticTransformer:
                 if bias is not None:
                     logits = logits + bias.astype(self._compute)
                 allowed = (pos[None, :ke] <= pos[s:e, None]) | (not self.causal)
+                if self.windows[layer] is not None:
+                    allowed &= pos[s:e, None] - pos[None, :ke] < self.windows[layer]
                 logits = np.where(allowed, self._r(logits), -np.inf)
                 w = np.exp(logits - logits.max(axis=1, keepdims=True))
                 w = self._r(w / w.sum(axis=1, keepdims=True))
@@ -308,8 +339,12 @@ class SyntheticTransformer:
             q, k, v = self._qkv(layer, self._norm(h), pos)
             K = np.concatenate([cache.keys[layer][:m], k])
             V = np.concatenate([cache.values[layer][:m], v])
+            w = self.windows[layer]
+            # A local layer's query at position m+i sees keys max(0, m+i+1-w) .. m+i.
+            lo = [0 if w is None else max(0, m + i + 1 - w) for i in range(t)]
             out = np.stack([
-                self._attend(q[i], pos[i], K[: m + i + 1], V[: m + i + 1], kpos_all[: m + i + 1])
+                self._attend(q[i], pos[i], K[lo[i]: m + i + 1], V[lo[i]: m + i + 1],
+                             kpos_all[lo[i]: m + i + 1])
                 for i in range(t)
             ])
             h = self._tail(layer, h, out)
@@ -418,6 +453,9 @@ def collapse_sweep_all(model, prefix, last, n_max, block=4096):
     if model.num_layers != 1 or model.encoding.key_slope is None:
         raise ValueError("model must have num_layers=1 and an encoding whose logit bias is linear in "
                          "the key position (none, ALiBi) for running sums; use collapse_sweep on a grid")
+    if model.windows != (None,):
+        raise ValueError("model must have global attention (window=None) for running sums; "
+                         "use collapse_sweep on a grid instead")
     if model.dtype not in ("fp64", "fp32"):
         raise ValueError(f"model.dtype must be 'fp64' or 'fp32' for running sums, got {model.dtype!r}")
     n_max = check_positive_int(n_max, "n_max")
