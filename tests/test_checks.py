@@ -24,6 +24,9 @@ NEGATIVE_CONTROLS = {
     "B.7": {"triangular": False},              # full (non-causal) stochastic matrices
     "B.8": {"hypothesis": False},              # a token that only sees itself: no 1 e_1^T limit
     "gnn": {"window": 4},                      # sliding window too narrow for 6 layers to reach
+    "C.5": {"encoding": "sinusoidal_input"},   # absolute positions in the residual stream: no collapse
+    "C.6": {"width": 4096},                    # windows wider than the prompt are global layers
+    "deps": {"reported": ()},                  # broken uses exist; nothing reports them
 }
 
 

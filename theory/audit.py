@@ -73,8 +73,10 @@ __all__ = [
     "CONFIRMATIONS",
     "OLD_ENTRIES",
     "CHECK_KEYS",
+    "CONFIRMATION_CHECKS",
     "erratum",
     "run_evidence",
+    "evidence_supports",
     "audit_uses",
     "window_path_counts",
     "c6_local_windows",
@@ -2668,6 +2670,10 @@ CHECK_KEYS = {
 }
 
 
+#: Which ``verify`` check reports each confirmation (by check id).
+CONFIRMATION_CHECKS = {"C.4-rope-caveat": "fig10", "B.4-exact-even": "B.4"}
+
+
 def erratum(key):
     """The :class:`Erratum` with ``key``.
 
@@ -2709,6 +2715,25 @@ def run_evidence(key):
         if c.key == key:
             return globals()[c.evidence]()
     return globals()[erratum(key).evidence]()
+
+
+def evidence_supports(severity, result):
+    """Does an evidence dict support an entry of ``severity`` under :data:`SEVERITY_RULE`?
+
+    error: every hypothesis holds and the claim fails; gap: the missing argument checks
+    out and the conclusion survives; typo: the intended reading checks out; scope: the
+    claimed behaviour fails on the example.
+
+    Examples
+    --------
+    >>> evidence_supports("error", {"hypotheses_hold": True, "claim_fails": True})
+    True
+    >>> evidence_supports("gap", {"hypotheses_hold": True, "claim_fails": True})
+    False
+    """
+    check_choice(severity, "severity", SEVERITIES)
+    holds, fails = bool(result["hypotheses_hold"]), bool(result["claim_fails"])
+    return {"error": holds and fails, "gap": holds and not fails, "typo": holds, "scope": fails}[severity]
 
 
 def _summary(result):

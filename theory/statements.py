@@ -22,7 +22,8 @@ Data
     :mod:`theory.audit` checks them.
 :data:`STATEMENTS`
     ``id -> Statement`` for the Section 2 model (``"S2"``), the main-text statements
-    (``"4.1"`` ... ``"6.2"``), the appendix statements (``"B.1"`` ... ``"B.10"``), the
+    (``"4.1"`` ... ``"6.2"``), the claims of Section 4 (``"S4"``, the remedy) and Section 5
+    (``"S5"``, paths), the appendix statements (``"B.1"`` ... ``"B.10"``), the
     claims of Appendix C (``"C.3"`` ... ``"C.6"``) and the figure captions that carry
     claims (``"fig8"`` ... ``"fig12"``).
 :data:`PROMPTS`
@@ -41,7 +42,7 @@ Examples
 >>> statement("B.11")
 Traceback (most recent call last):
 ...
-ValueError: unknown statement id 'B.11'; known ids: S2, 4.1, 4.2, 5.1, 5.2, 6.1, 6.2, B.1, B.2, B.3, B.4, B.5, B.6, B.7, B.8, B.9, B.10, C.3, C.4, C.5, C.6, fig8, fig9, fig10, fig11, fig12
+ValueError: unknown statement id 'B.11'; known ids: S2, 4.1, 4.2, S4, 5.1, 5.2, S5, 6.1, 6.2, B.1, B.2, B.3, B.4, B.5, B.6, B.7, B.8, B.9, B.10, C.3, C.4, C.5, C.6, fig8, fig9, fig10, fig11, fig12
 """
 
 from dataclasses import dataclass, field
@@ -166,6 +167,8 @@ _TEXT = {
     "fig9": r"Figure 9: Total variation decay of softmax distributions with growing sequence length. We sample $n$ elements uniformly from $[0, 1]$ and then create a related sequence by taking its first $k = 200$ and adding to these elements noise sampled uniformly from $[0, 0.1]$. We measure the total variation between their softmax distributions. It is clear how the total variation decays with length, in accordance with Lemma B.2. Error bars show minimum and maximum over 5 seeds.",
     "fig10": r"Figure 10: We sample $n$ queries, keys, and values independently from a standard Gaussian, applying different positional encodings. We then construct sequences of length $n + 1$, by repeating the $n$-th token. We report the $L_1$ distance between the last tokens of the sequences of length $n$ and $n + 1$ after one decoder-only Transformer layer. We set the hidden dimension to 64, use a single attention head, and normalise appropriately to simulate the effects of LayerNorm. The y-axis is shown in log-scale.",
     "fig11": r"Figure 11: Performance of a Gemini model on the following prompts: (Type 1) ``What is the last digit of the following sequence? Please answer exactly as `The answer to your question is: <ANSWER>' ''. Here is the sequence: {seq} and (Type 2) ``Please answer exactly as `The answer to your question is: <ANSWER>'. What is the last digit of the following sequence? {seq}''",
+    "S4": r"A simple solution to representational collapse. An important consequence of Theorem 4.2 is that it is challenging for a Transformer to deal with a long sequence of repeated tokens. A practical solution is to this issue is to introduce additional tokens throughout the sequence to help keep the representations distant. We provide direct evidence of this in Figure 5 (c,d), where we prompt the model on a simple copying task of a long string of ones. While the [p. 8:] representations collapse for the sequence of ones (c), adding commas every third digit (d) helps to keep the representations well-separated.",
+    "S5": r"Theorem 5.1 provides intuition on how information propagates in a decoder-only Transformer. In particular, there is a topological aspect present in the bound which is directly controlled by the attention mechanism. More concretely, the sensitivity depends on the sum of the weighted paths between the token i at the input and the final layer. In other words, for tokens coming sooner in the sequence, there will be more opportunity for their information to be preserved.",
     "fig12": r"Figure 12: Representational collapse in Gemma for the prompt: ``What is the last digit of the following sequence? Please answer exactly as `The answer to your question is: <ANSWER>' ''. Here is the sequence: {seq} and (Type 2) ''",
 }
 
@@ -309,8 +312,10 @@ _META = [
     ("S2", "Model", "Section 2 (Background), model equations", 3, None, None, ()),
     ("4.1", "Lemma", "Lemma 4.1", 7, "B.2", None, ()),
     ("4.2", "Theorem", "Theorem 4.2", 7, "B.3", None, ()),
+    ("S4", "Claim", "Section 4 (a simple solution to representational collapse)", 7, None, None, ()),
     ("5.1", "Theorem", "Theorem 5.1", 8, "B.5", None, ()),
     ("5.2", "Proposition", "Proposition 5.2", 9, "B.8", None, ()),
+    ("S5", "Claim", "Section 5 (paths in the bound of Theorem 5.1)", 9, None, None, ()),
     ("6.1", "Proposition", "Proposition 6.1", 9, "B.9", None, ()),
     ("6.2", "Corollary", "Corollary 6.2", 10, "B.10", None, ()),
     ("B.1", "Lemma", "Lemma B.1", 13, None, None, (13,)),

@@ -186,6 +186,24 @@ def run_checks(checks, ctx, progress=None, jobs=1):
 # --------------------------------------------------------------------------- results.json
 
 
+def paper_record():
+    """The audited paper, its statements as quoted, the severity rule and the v1 -> v2 history.
+
+    Written into results.json so that the appendix is rendered from that file alone.
+    """
+    from dataclasses import asdict
+
+    from theory import audit
+    from theory.statements import PAPER as VERSION
+    from theory.statements import STATEMENTS
+
+    statements = [{"id": s.id, "kind": s.kind, "name": s.name, "page": s.page, "text": s.text,
+                   "informal_of": s.informal_of, "informal": s.informal} for s in STATEMENTS.values()]
+    return {"version": dict(VERSION), "statements": statements,
+            "severity_rule": audit.SEVERITY_RULE.splitlines(),
+            "changes_from_preprint": [asdict(c) for c in audit.CHANGES_FROM_PREPRINT]}
+
+
 def _command(args):
     """The part of the command line that determines results.json (not --out, --jobs)."""
     return ("python -m verify.all" + (" --quick" if args.quick else "")
@@ -289,7 +307,8 @@ def _run(args, console, err):
         order = [c.id for c in checks]
         merged = _merge(previous, results, order) if previous is not None else results
         doc = {"schema": SCHEMA, "paper": PAPER, "environment": environment(),
-               "command": _command(args), "quick": args.quick, "seed": args.seed, "checks": merged}
+               "command": _command(args), "quick": args.quick, "seed": args.seed,
+               **paper_record(), "checks": merged}
         if real:
             doc["real_model"] = args.model or "gemma3-270m (PyPI)"
         _write_json(stage.join(json_name), doc)

@@ -33,11 +33,13 @@ A whole check, in one file (see ``docs/contributing.md``):
 """
 
 import contextlib
+import functools
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from theory.statements import STATEMENTS
 from verify.io import clean
 
 __all__ = [
@@ -84,6 +86,8 @@ class Result:
     title: str
     status: str
     reason: str = ""
+    statements: list = field(default_factory=list)
+    group: str = "theory"
     deciding: str = ""
     statement: str = ""
     symbolic: list = field(default_factory=list)
@@ -92,6 +96,7 @@ class Result:
     evidence: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
     errata: list = field(default_factory=list)
+    confirmations: list = field(default_factory=list)
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -99,11 +104,13 @@ class Result:
 
     def to_json(self):
         return clean({
-            "id": self.id, "paper_refs": self.paper_refs, "title": self.title,
+            "id": self.id, "paper_refs": self.paper_refs, "statements": self.statements,
+            "group": self.group, "title": self.title,
             "status": self.status, "reason": self.reason, "deciding": self.deciding,
             "statement": self.statement, "symbolic": self.symbolic,
             "quantitative": self.quantitative, "numeric": self.numeric,
             "evidence": self.evidence, "figures": self.figures, "errata": self.errata,
+            "confirmations": self.confirmations,
         })
 
 
@@ -194,6 +201,63 @@ def _no_figure(findings, ctx):
     return []
 
 
+def quoted_statement(ids):
+    """The statement a check covers, quoted from the paper with its page.
+
+    The appendix version is quoted when the check covers both it and its main-text
+    (informal) version; the informal one is named after it.
+
+    Examples
+    --------
+    >>> quoted_statement(["4.1", "B.2"])[:40]
+    'Lemma B.2 (p. 14). Lemma B.2. Consider t'
+    """
+    if not ids:
+        return ""
+    formal = [i for i in ids if STATEMENTS[i].informal_of is None] or list(ids)
+    main = STATEMENTS[formal[0]]
+    text = f"{main.name} (p. {main.page}). {main.text}"
+    others = [STATEMENTS[i] for i in ids if i != main.id]
+    if others:
+        text += " [Also covers: " + "; ".join(f"{o.name} (p. {o.page})" for o in others) + ".]"
+    return text
+
+
+@functools.lru_cache(maxsize=None)
+def erratum_record(key):
+    """An erratum of the audit (``theory.audit``) with its evidence computed now.
+
+    Returns the entry's fields, the evidence dict and ``supported``: whether the evidence
+    is what the severity rule requires.
+    """
+    from dataclasses import asdict
+
+    from theory import audit
+
+    entry = audit.erratum(key)
+    result = audit.run_evidence(key)
+    return dict(asdict(entry), evidence=result, supported=audit.evidence_supports(entry.severity, result))
+
+
+@functools.lru_cache(maxsize=None)
+def confirmation_record(key):
+    """A confirmation of the audit (the authors' own caveat, checked) with its evidence."""
+    from dataclasses import asdict
+
+    from theory import audit
+
+    entry = next(c for c in audit.CONFIRMATIONS if c.key == key)
+    return dict(asdict(entry), evidence=audit.run_evidence(key))
+
+
+def errata_keys(check_id):
+    """The audit's errata and confirmations that check ``check_id`` attaches."""
+    from theory import audit
+
+    confirmations = tuple(k for k, cid in audit.CONFIRMATION_CHECKS.items() if cid == check_id)
+    return audit.CHECK_KEYS.get(check_id, ()), confirmations
+
+
 class Check:
     """A registered check: metadata given once, and its compute/judge/summary/figure parts.
 
@@ -201,8 +265,11 @@ class Check:
     ----------
     id : str
         The check id (``"B.1"``, ``"fig9"``, ...).
-    paper_refs : list of str
-        The statements of the paper it covers, as printed (``"Lemma B.1"``).
+    statements : list of str
+        Ids of the statements of the paper it covers (keys of
+        :data:`theory.statements.STATEMENTS`: ``"B.1"``, ``"4.1"``, ``"fig9"``); their
+        printed names become ``paper_refs`` and the quoted text comes from there. Plain
+        names that are not ids (``"none"``) are kept as they are (tests, examples).
     title : str
         What it checks, in one line (the results table and the appendix use it).
     compute : callable
@@ -211,24 +278,25 @@ class Check:
         See the module docstring. ``summary`` defaults to an empty string and
         ``figure`` to no figure.
     statement : str
-        The quoted statement (or the figure's description).
+        A quoted statement for a check whose statements are not in the paper's list.
     group : {"theory", "real-model"}
     cost : int
         Relative run time; the slow checks start first.
     """
 
-    def __init__(self, id, paper_refs, title, compute, judge=None, summary=None, figure=None,
+    def __init__(self, id, statements, title, compute, judge=None, summary=None, figure=None,
                  statement="", group="theory", cost=1):
         if group not in GROUPS:
             raise ValueError(f"group must be one of {GROUPS}, got {group!r}")
         self.id = id
-        self.paper_refs = list(paper_refs)
+        self.statement_ids = [s for s in statements if s in STATEMENTS]
+        self.paper_refs = [STATEMENTS[s].name if s in STATEMENTS else s for s in statements]
         self.title = title
         self.compute = compute
         self._judge = judge
         self._summary = summary
         self._figure = figure or _no_figure
-        self.statement = statement
+        self.statement = statement or quoted_statement(self.statement_ids)
         self.group = group
         self.cost = cost
         self.__doc__ = compute.__doc__
@@ -252,7 +320,8 @@ class Check:
     def result(self, status, reason="", **fields):
         """A :class:`Result` carrying this check's metadata."""
         return Result(id=self.id, paper_refs=self.paper_refs, title=self.title, status=status,
-                      reason=reason, statement=self.statement, **fields)
+                      reason=reason, statement=self.statement, statements=self.statement_ids,
+                      group=self.group, **fields)
 
     def run(self, ctx, **params):
         """Compute, judge, summarise and draw; return the :class:`Result`."""
@@ -266,30 +335,42 @@ class Check:
         if found.skip:
             return self.result("skip", found.skip, deciding="skipped", evidence=found.evidence)
         cond = self._judge(found)
+        errata, confirmations = self._audit_entries(cond)
         evidence = dict(found.evidence, conditions=cond.items)
         figures = self._figure(found, ctx) if ctx.figures else []
         return self.result(
             cond.status(), cond.reason(),
             deciding=self._summary(found) if self._summary else "",
             symbolic=found.symbolic, quantitative=found.quantitative, numeric=found.numeric,
-            evidence=evidence, figures=figures, errata=found.errata,
+            evidence=evidence, figures=figures, errata=found.errata + errata,
+            confirmations=confirmations,
         )
+
+    def _audit_entries(self, cond):
+        """Errata and confirmations of the audit for this check; each erratum's evidence is a condition."""
+        keys, confirmation_keys = errata_keys(self.id)
+        errata = [erratum_record(k) for k in keys]
+        for e in errata:
+            cond.add(f"erratum {e['key']} ({e['severity']}): evidence as the severity rule requires",
+                     e["supported"], f"hypotheses_hold={e['evidence']['hypotheses_hold']}, "
+                                     f"claim_fails={e['evidence']['claim_fails']}")
+        return errata, [confirmation_record(k) for k in confirmation_keys]
 
 
 REGISTRY = {}
 
 
-def register(id, paper_refs, title, statement="", group="theory", cost=1):
+def register(id, statements, title, statement="", group="theory", cost=1):
     """Decorator: register ``compute`` as check ``id``; returns the :class:`Check`.
 
-    The returned check's ``judge``, ``summary`` and ``figure`` attributes are
-    decorators for the other parts.
+    ``statements`` are ids of :data:`theory.statements.STATEMENTS`. The returned check's
+    ``judge``, ``summary`` and ``figure`` attributes are decorators for the other parts.
     """
 
     def deco(compute):
         if id in REGISTRY:
             raise ValueError(f"check id {id!r} registered twice")
-        check = Check(id, paper_refs, title, compute, statement=statement, group=group, cost=cost)
+        check = Check(id, statements, title, compute, statement=statement, group=group, cost=cost)
         REGISTRY[id] = check
         return check
 

@@ -16,6 +16,16 @@ import shutil
 import subprocess
 import tempfile
 
+from verify.appendix.content import (
+    FIVE_STEPS,
+    SEVERITY_ORDER,
+    STATUS_COLUMNS,
+    all_errata,
+    cross_checks,
+    evidence_items,
+    looks_like_math,
+    statement_status,
+)
 from verify.io import atomic_write_bytes, atomic_write_text
 
 __all__ = ["render_appendix", "render_markdown", "render_latex", "compile_pdf", "latex_escape", "safe_math"]
@@ -45,14 +55,6 @@ def _num(v):
     if isinstance(v, list):
         return ", ".join(_num(x) for x in v)
     return str(v)
-
-
-def cross_checks(doc, check):
-    """The real-model (gemma.*) results that share a paper statement with ``check``."""
-    if check["id"].startswith("gemma."):
-        return []
-    refs = set(check["paper_refs"])
-    return [c for c in doc["checks"] if c["id"].startswith("gemma.") and refs & set(c["paper_refs"])]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -91,67 +93,133 @@ def _onset_rows(onsets):
     return keys, [[dt] + [o.get(k) for k in keys] for dt, o in onsets.items()]
 
 
+def _md_text(text):
+    """Prose with ``$...$`` maths as it is; a bare LaTeX expression (a quote) wrapped in ``$``."""
+    text = str(text)
+    if looks_like_math(text) and safe_math(text) is not None:
+        return f"${text}$"
+    return text
+
+
+def _md_guide():
+    L = ["## How to check this appendix in five steps", ""]
+    for k, (head, body) in enumerate(FIVE_STEPS, 1):
+        L += [f"{k}. **{head}** {body}", ""]
+    return L
+
+
+def _md_check(doc, c):
+    L = [f"## {c['id']}: {c['title']}", "",
+         f"*Paper:* {', '.join(c['paper_refs'])}. *Status:* **{c['status']}**"
+         + (f" ({c['reason']})" if c.get("reason") else "") + "", ""]
+    if c.get("statement"):
+        L += ["> " + c["statement"].replace("\n", " "), ""]
+    if c.get("symbolic"):
+        L += ["**Symbolic steps (sympy)**", ""]
+        for s in c["symbolic"]:
+            mark = "verified" if s["verified"] else "NOT verified"
+            L.append(f"- {s['claim']} ({mark}): $${s['latex']}$$")
+        L.append("")
+    q = c.get("quantitative") or {}
+    if q.get("rate") or q.get("threshold"):
+        L += ["**Quantitative version**", ""]
+        for label, key in (("Rate", "rate"), ("Threshold", "threshold")):
+            if q.get(key):
+                L.append(f"- {label}: ${q[key]}$" if _is_math(q[key]) else f"- {label}: {q[key]}")
+        L.append("")
+    if q.get("onsets"):
+        keys, rows = _onset_rows(q["onsets"])
+        L += [f"Collapse onset per format ({q.get('onset_meaning', '')}):", "",
+              _md_table(["format"] + [k.replace("_", " ") for k in keys], rows), ""]
+    num = c.get("numeric") or {}
+    if num.get("rows"):
+        L += [f"**Numeric evidence** ({num.get('precision', '')})", "",
+              _md_table(num["columns"], num["rows"]), ""]
+    if num.get("enclosures"):
+        L += ["Rigorous enclosures:", "", _md_table(num["enclosure_columns"], num["enclosures"]), ""]
+    for f in c.get("figures", []):
+        if f.endswith(".png") and _FIGURE_PATH.match(f):
+            L += [f"![{c['id']}]({f})", ""]
+    for g in cross_checks(doc, c):
+        anchor = _slug(f"{g['id']}: {g['title']}")
+        L += [f"**Real-model cross-check** [{g['id']}](#{anchor}): **{g['status']}**, {g.get('deciding', '')}", ""]
+        for f in g.get("figures", []):
+            if f.endswith(".png") and _FIGURE_PATH.match(f):
+                L += [f"![{g['id']}]({f})", ""]
+    for conf in c.get("confirmations", []):
+        L += [f"**Confirmation** ({conf['key']}, p. {conf['page']}): {conf['finding']}", ""]
+    if c.get("errata"):
+        keys = ", ".join(f"[{e['key']}](#{_slug(_erratum_heading(e))})" for e in c["errata"])
+        L += [f"Errata for this statement: {keys}.", ""]
+    return L
+
+
+def _erratum_heading(e):
+    return f"{e['key']} ({e['severity']}, p. {e['page']})"
+
+
+def _md_errata(doc):
+    errata = all_errata(doc)
+    counts = ", ".join(f"{sum(e['severity'] == s for e in errata)} {s}" for s in SEVERITY_ORDER)
+    L = ["## Errata of the published paper (arXiv v2)", "",
+         f"{len(errata)} entries ({counts}), each graded by one rule:", ""]
+    L += [f"- {line}" for line in doc.get("severity_rule", [])] + [""]
+    for e in errata:
+        ev = ", ".join(f"{k} = {_num(v)}" for k, v in evidence_items(e["evidence"]))
+        L += [f"### {_erratum_heading(e)}", "",
+              f"*Where:* {e['where']} (statement {e['statement']}, page {e['page']}; check {e['check']}).", "",
+              f"*Printed:* {_md_text(e['quote'])}", "",
+              f"*Issue:* {e['issue']}", "",
+              f"*Evidence* (computed, {'supports' if e['supported'] else 'DOES NOT support'} the entry): {ev}", "",
+              f"*Suggested correction:* {_md_text(e['correction'])}", ""]
+    return L
+
+
+def _md_changes(doc):
+    L = ["## Changes from the preprint (v1 to v2)", "",
+         "History, not errata: what the published version changed relative to the preprint.", ""]
+    rows = [[c["statement"], c["v2_page"], c["change"]] for c in doc.get("changes_from_preprint", [])]
+    return L + [_md_table(["statement", "v2 page", "change"], rows), ""]
+
+
+def _md_dependencies(doc):
+    deps = next((c for c in doc["checks"] if c["id"] == "deps"), None)
+    if deps is None:
+        return []
+    L = ["## Dependencies between the statements", "",
+         "Where a proof cites another statement, and whether the cited hypotheses hold there "
+         f"(check [deps](#{_slug('deps: ' + deps['title'])})).", ""]
+    for f in deps.get("figures", []):
+        if f.endswith(".png") and _FIGURE_PATH.match(f):
+            L += [f"![dependency graph]({f})", ""]
+    rows = [[u["citing"], u["cited"], u["page"], u["verdict"], u["erratum"] or "-"]
+            for u in deps["evidence"].get("uses", [])]
+    return L + [_md_table(["citing", "cited", "page", "verdict", "erratum"], rows), ""]
+
+
 def render_markdown(doc):
     """The appendix as GitHub Markdown (math in ``$...$``, figures as PNG links)."""
+    version = doc.get("version", {})
     L = ["# Proof-check appendix: *Transformers need glasses!*", "",
-         f"Companion to Barbero et al., NeurIPS 2024 ({doc['paper']}). Generated from `results.json` "
-         f"by `{doc.get('command', 'python -m verify.all')}`; every number below comes from that file.",
-         "", "## Summary", ""]
-    L.append(_md_table(["id", "paper", "checked", "deciding figure", "status"],
-                       [[c["id"], ", ".join(c["paper_refs"]), c["title"], c.get("deciding", ""),
-                         STATUS_MARK[c["status"]]] for c in doc["checks"]]))
-    L.append("")
-    n_err = sum(len(c.get("errata", [])) for c in doc["checks"])
-    L += [f"{n_err} errata and proof notes are gathered in [Errata and proof notes](#errata-and-proof-notes).", ""]
+         f"Companion to Barbero et al., NeurIPS 2024 ({doc['paper']}"
+         + (f", audited version {version['version']} of {version['date']}" if version else "")
+         + f"). Generated from `results.json` by `{doc.get('command', 'python -m verify.all')}`; every "
+         "number below comes from that file.", ""]
+    L += _md_guide()
+    L += ["## Summary", "",
+          _md_table(["id", "paper", "checked", "deciding figure", "status"],
+                    [[c["id"], ", ".join(c["paper_refs"]), c["title"], c.get("deciding", ""),
+                      STATUS_MARK[c["status"]]] for c in doc["checks"]]), ""]
+    if doc.get("statements"):
+        L += ["## Status of each statement", "", _md_table(STATUS_COLUMNS, statement_status(doc)), ""]
+    L += _md_dependencies(doc)
+    n_err = len(all_errata(doc))
+    L += [f"{n_err} errata are gathered in [Errata of the published paper](#errata-of-the-published-paper-arxiv-v2).", ""]
     for c in doc["checks"]:
-        L += [f"## {c['id']}: {c['title']}", "",
-              f"*Paper:* {', '.join(c['paper_refs'])}. *Status:* **{c['status']}**"
-              + (f" ({c['reason']})" if c.get("reason") else "") + "", ""]
-        if c.get("statement"):
-            L += ["> " + c["statement"], ""]
-        if c.get("symbolic"):
-            L += ["**Symbolic steps (sympy)**", ""]
-            for s in c["symbolic"]:
-                mark = "verified" if s["verified"] else "NOT verified"
-                L.append(f"- {s['claim']} ({mark}): $${s['latex']}$$")
-            L.append("")
-        q = c.get("quantitative") or {}
-        if q.get("rate") or q.get("threshold"):
-            L += ["**Quantitative version**", ""]
-            for label, key in (("Rate", "rate"), ("Threshold", "threshold")):
-                if q.get(key):
-                    L.append(f"- {label}: ${q[key]}$" if _is_math(q[key]) else f"- {label}: {q[key]}")
-            L.append("")
-        if q.get("onsets"):
-            keys, rows = _onset_rows(q["onsets"])
-            L += [f"Collapse onset per format ({q.get('onset_meaning', '')}):", "",
-                  _md_table(["format"] + [k.replace("_", " ") for k in keys], rows), ""]
-        num = c.get("numeric") or {}
-        if num.get("rows"):
-            L += [f"**Numeric evidence** ({num.get('precision', '')})", "",
-                  _md_table(num["columns"], num["rows"]), ""]
-        if num.get("enclosures"):
-            L += ["Rigorous enclosures:", "", _md_table(num["enclosure_columns"], num["enclosures"]), ""]
-        for f in c.get("figures", []):
-            if f.endswith(".png"):
-                L += [f"![{c['id']}]({f})", ""]
-        for g in cross_checks(doc, c):
-            anchor = _slug(f"{g['id']}: {g['title']}")
-            L += [f"**Real-model cross-check** [{g['id']}](#{anchor}): **{g['status']}**, "
-                  f"{g.get('deciding', '')}", ""]
-            for f in g.get("figures", []):
-                if f.endswith(".png"):
-                    L += [f"![{g['id']}]({f})", ""]
-        if c.get("errata"):
-            L += [f"Errata and notes for this statement: {len(c['errata'])} (see below).", ""]
-    L += ["## Errata and proof notes", ""]
-    k = 0
-    for c in doc["checks"]:
-        for e in c.get("errata", []):
-            k += 1
-            L += [f"**E{k}. {e['where']}** ({e.get('kind', 'error')}; check {c['id']})", "",
-                  f"- *Issue:* {e['issue']}", f"- *Evidence:* {e['evidence']}",
-                  f"- *Suggested correction:* {e['correction']}", ""]
+        L += _md_check(doc, c)
+    L += _md_errata(doc)
+    if doc.get("changes_from_preprint"):
+        L += _md_changes(doc)
     env = doc.get("environment", {})
     L += ["## Reproducibility", "",
           f"Command: `{doc.get('command', 'python -m verify.all')}`; base seed {doc.get('seed', 0)}; "
@@ -191,7 +259,7 @@ SAFE_MATH_COMMANDS = frozenset("""
     rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi
     Psi Omega ell partial nabla infty
     frac tfrac dfrac binom sqrt sum prod int lim limsup liminf max min sup inf log exp ln det sin cos
-    le leq ge geq ne neq approx sim simeq equiv to mapsto in notin subset subseteq cdot cdots ldots
+    le leq leqslant ge geq geqslant ne neq approx sim simeq equiv to mapsto in notin subset subseteq cdot cdots ldots
     dots times mid top circ pm mp
     left right big Big bigg Bigg bigl bigr Bigl Bigr lfloor rfloor lceil rceil langle rangle lvert
     rvert lVert rVert vert Vert
@@ -283,65 +351,149 @@ def _tex_display(text):
             + text + r"$\end{adjustbox}\end{equation*}")
 
 
+_MATH_SPAN = re.compile(r"(\$\$.+?\$\$|\$.+?\$)", re.S)
+
+
+def _tex_mixed(text):
+    """Prose with ``$...$`` maths: prose escaped, each maths span kept only if it is safe math."""
+    out = []
+    for k, part in enumerate(_MATH_SPAN.split(str(text))):
+        if k % 2 == 0:
+            out.append(latex_escape(part))
+            continue
+        body = part.strip("$")
+        out.append(f"${body}$" if safe_math(body) is not None and body.strip() else latex_escape(part))
+    return "".join(out)
+
+
+def _tex_text(text):
+    """A quote or correction: mixed prose, a bare LaTeX expression, or plain prose."""
+    text = str(text)
+    if "$" in text:
+        return _tex_mixed(text)
+    if looks_like_math(text) and safe_math(text) is not None:
+        return r"\begin{adjustbox}{max width=0.95\linewidth}$" + text + r"$\end{adjustbox}"
+    return latex_escape(text)
+
+
+def _tex_figure(path, width="0.8"):
+    return (r"\begin{center}\includegraphics[width=" + width + r"\linewidth,height=0.3\textheight,"
+            r"keepaspectratio]{\tngAppendixDir " + path + r"}\end{center}")
+
+
+def _tex_guide():
+    L = [r"\subsection*{How to check this appendix in five steps}", r"\begin{enumerate}"]
+    for head, body in FIVE_STEPS:
+        L.append(r"\item \textbf{" + latex_escape(head) + "} " + _tex_code(body))
+    return L + [r"\end{enumerate}"]
+
+
+def _tex_code(text):
+    """Prose whose backquoted parts are set in typewriter type."""
+    parts = str(text).split("`")
+    return "".join(r"\texttt{" + latex_escape(p) + "}" if k % 2 else latex_escape(p) for k, p in enumerate(parts))
+
+
+def _tex_check(doc, c):
+    L = [rf"\subsection*{{{latex_escape(c['id'])}: {latex_escape(c['title'])}}}",
+         r"\textit{Paper:} " + latex_escape(", ".join(c["paper_refs"])) + r". \textit{Status:} \textbf{"
+         + latex_escape(c["status"]) + "}" + (" (" + latex_escape(c["reason"]) + ")" if c.get("reason") else "")
+         + r". \textit{Deciding figure:} " + latex_escape(c.get("deciding", "")) + "."]
+    if c.get("statement"):
+        L += [r"\begin{quote}\small " + _tex_mixed(c["statement"]) + r"\end{quote}"]
+    if c.get("symbolic"):
+        L += [r"\textbf{Symbolic steps (sympy).}", r"\begin{itemize}"]
+        for s in c["symbolic"]:
+            mark = "verified" if s["verified"] else "NOT verified"
+            L.append(r"\item " + latex_escape(s["claim"]) + f" ({mark}):" + _tex_display(s["latex"]))
+        L.append(r"\end{itemize}")
+    q = c.get("quantitative") or {}
+    if q.get("rate") or q.get("threshold"):
+        L += [r"\textbf{Quantitative version.}", r"\begin{itemize}"]
+        if q.get("rate"):
+            L.append(r"\item Rate: " + _tex_quant(q["rate"], "0.85"))
+        if q.get("threshold"):
+            L.append(r"\item Threshold: " + _tex_quant(q["threshold"], "0.8"))
+        L.append(r"\end{itemize}")
+    if q.get("onsets"):
+        keys, rows = _onset_rows(q["onsets"])
+        L += ["Collapse onset per format (" + latex_escape(q.get("onset_meaning", "")) + "):",
+              _tex_table(["format"] + [k.replace("_", " ") for k in keys], rows)]
+    num = c.get("numeric") or {}
+    if num.get("rows"):
+        L += [r"\textbf{Numeric evidence} (" + latex_escape(num.get("precision", "")) + ").",
+              _tex_table(num["columns"], num["rows"])]
+    if num.get("enclosures"):
+        L += ["Rigorous enclosures:", _tex_table(num["enclosure_columns"], num["enclosures"])]
+    L += [_tex_figure(f) for f in c.get("figures", []) if f.endswith(".pdf") and _FIGURE_PATH.match(f)]
+    for g in cross_checks(doc, c):
+        L += [r"\textbf{Real-model cross-check} " + latex_escape(g["id"]) + r": \textbf{" + latex_escape(g["status"])
+              + "}, " + latex_escape(g.get("deciding", "")) + " (figure in its own section)."]
+    for conf in c.get("confirmations", []):
+        L += [r"\textbf{Confirmation} (" + latex_escape(conf["key"]) + f", p. {conf['page']}): "
+              + latex_escape(conf["finding"])]
+    if c.get("errata"):
+        L += ["Errata for this statement: " + latex_escape(", ".join(e["key"] for e in c["errata"]))
+              + " (see the errata section)."]
+    return L
+
+
+def _tex_errata(doc):
+    errata = all_errata(doc)
+    counts = ", ".join(f"{sum(e['severity'] == s for e in errata)} {s}" for s in SEVERITY_ORDER)
+    L = [r"\subsection*{Errata of the published paper (arXiv v2)}",
+         latex_escape(f"{len(errata)} entries ({counts}), each graded by one rule:"), r"\begin{itemize}"]
+    L += [r"\item " + latex_escape(line) for line in doc.get("severity_rule", [])]
+    L += [r"\end{itemize}", r"\begin{enumerate}"]
+    for e in errata:
+        ev = ", ".join(f"{k} = {_num(v)}" for k, v in evidence_items(e["evidence"]))
+        verdict = "supports" if e["supported"] else "DOES NOT support"
+        L += [r"\item \textbf{" + latex_escape(f"{e['key']} ({e['severity']}, p. {e['page']})") + r"}\\",
+              r"\textit{Where:} " + latex_escape(f"{e['where']} (statement {e['statement']}; check {e['check']})") + r"\\",
+              r"\textit{Printed:} " + _tex_text(e["quote"]) + r"\\",
+              r"\textit{Issue:} " + latex_escape(e["issue"]) + r"\\",
+              r"\textit{Evidence} (computed, " + verdict + " the entry): " + latex_escape(ev) + r"\\",
+              r"\textit{Suggested correction:} " + _tex_text(e["correction"])]
+    return L + [r"\end{enumerate}"]
+
+
+def _tex_dependencies(doc):
+    deps = next((c for c in doc["checks"] if c["id"] == "deps"), None)
+    if deps is None:
+        return []
+    L = [r"\subsection*{Dependencies between the statements}",
+         "Where a proof cites another statement, and whether the cited hypotheses hold there (check deps)."]
+    L += [_tex_figure(f, "0.9") for f in deps.get("figures", []) if f.endswith(".pdf") and _FIGURE_PATH.match(f)]
+    rows = [[u["citing"], u["cited"], u["page"], u["verdict"], u["erratum"] or "-"]
+            for u in deps["evidence"].get("uses", [])]
+    return L + [_tex_table(["citing", "cited", "page", "verdict", "erratum"], rows)]
+
+
 def render_latex(doc):
     """The appendix as a LaTeX document (standalone, or ``\\input``-able)."""
+    version = doc.get("version", {})
     L = [_PREAMBLE,
          r"\section*{Proof-check appendix: \emph{Transformers need glasses!}}",
          r"\addcontentsline{toc}{section}{Proof-check appendix}",
-         "Companion to Barbero et al., NeurIPS 2024 (" + latex_escape(doc["paper"]) + "). Generated from "
-         r"\texttt{results.json} by \texttt{" + latex_escape(doc.get("command", "python -m verify.all"))
-         + "}; every number below comes from that file.",
-         r"\subsection*{Summary}"]
-    L.append(_tex_table(["id", "paper", "checked", "status"],
-                        [[c["id"], ", ".join(c["paper_refs"]), c["title"], STATUS_MARK[c["status"]]]
-                         for c in doc["checks"]]))
+         "Companion to Barbero et al., NeurIPS 2024 (" + latex_escape(doc["paper"])
+         + (latex_escape(f", audited version {version['version']} of {version['date']}") if version else "")
+         + r"). Generated from \texttt{results.json} by \texttt{"
+         + latex_escape(doc.get("command", "python -m verify.all")) + "}; every number below comes from that file."]
+    L += _tex_guide()
+    L += [r"\subsection*{Summary}",
+          _tex_table(["id", "paper", "checked", "status"],
+                     [[c["id"], ", ".join(c["paper_refs"]), c["title"], STATUS_MARK[c["status"]]] for c in doc["checks"]])]
+    if doc.get("statements"):
+        L += [r"\subsection*{Status of each statement}", _tex_table(STATUS_COLUMNS, statement_status(doc))]
+    L += _tex_dependencies(doc)
     for c in doc["checks"]:
-        L += [rf"\subsection*{{{latex_escape(c['id'])}: {latex_escape(c['title'])}}}",
-              r"\textit{Paper:} " + latex_escape(", ".join(c["paper_refs"])) + r". \textit{Status:} \textbf{"
-              + latex_escape(c["status"]) + "}" + (" (" + latex_escape(c["reason"]) + ")" if c.get("reason") else "")
-              + r". \textit{Deciding figure:} " + latex_escape(c.get("deciding", "")) + "."]
-        if c.get("statement"):
-            L += [r"\begin{quote}\small " + latex_escape(c["statement"]) + r"\end{quote}"]
-        if c.get("symbolic"):
-            L += [r"\textbf{Symbolic steps (sympy).}", r"\begin{itemize}"]
-            for s in c["symbolic"]:
-                mark = "verified" if s["verified"] else "NOT verified"
-                L.append(r"\item " + latex_escape(s["claim"]) + f" ({mark}):" + _tex_display(s["latex"]))
-            L.append(r"\end{itemize}")
-        q = c.get("quantitative") or {}
-        if q.get("rate") or q.get("threshold"):
-            L += [r"\textbf{Quantitative version.}", r"\begin{itemize}"]
-            if q.get("rate"):
-                L.append(r"\item Rate: " + _tex_quant(q["rate"], "0.85"))
-            if q.get("threshold"):
-                L.append(r"\item Threshold: " + _tex_quant(q["threshold"], "0.8"))
-            L.append(r"\end{itemize}")
-        if q.get("onsets"):
-            keys, rows = _onset_rows(q["onsets"])
-            L += ["Collapse onset per format (" + latex_escape(q.get("onset_meaning", "")) + "):",
-                  _tex_table(["format"] + [k.replace("_", " ") for k in keys], rows)]
-        num = c.get("numeric") or {}
-        if num.get("rows"):
-            L += [r"\textbf{Numeric evidence} (" + latex_escape(num.get("precision", "")) + ").",
-                  _tex_table(num["columns"], num["rows"])]
-        if num.get("enclosures"):
-            L += ["Rigorous enclosures:", _tex_table(num["enclosure_columns"], num["enclosures"])]
-        for f in c.get("figures", []):
-            if f.endswith(".pdf") and _FIGURE_PATH.match(f):
-                L += [r"\begin{center}\includegraphics[width=0.8\linewidth,height=0.3\textheight,keepaspectratio]{\tngAppendixDir "
-                      + f + r"}\end{center}"]
-        for g in cross_checks(doc, c):
-            L += [r"\textbf{Real-model cross-check} " + latex_escape(g["id"]) + ": \textbf{" + latex_escape(g["status"])
-                  + "}, " + latex_escape(g.get("deciding", "")) + " (figure in its own section)."]
-    L += [r"\subsection*{Errata and proof notes}", r"\begin{enumerate}"]
-    for c in doc["checks"]:
-        for e in c.get("errata", []):
-            L += [r"\item \textbf{" + latex_escape(e["where"]) + "} (" + latex_escape(e.get("kind", "error"))
-                  + "; check " + latex_escape(c["id"]) + r").\\",
-                  r"\textit{Issue:} " + latex_escape(e["issue"]) + r"\\",
-                  r"\textit{Evidence:} " + latex_escape(e["evidence"]) + r"\\",
-                  r"\textit{Suggested correction:} " + latex_escape(e["correction"])]
-    L += [r"\end{enumerate}"]
+        L += _tex_check(doc, c)
+    L += _tex_errata(doc)
+    if doc.get("changes_from_preprint"):
+        L += [r"\subsection*{Changes from the preprint (v1 to v2)}",
+              "History, not errata: what the published version changed relative to the preprint.",
+              _tex_table(["statement", "v2 page", "change"],
+                         [[c["statement"], c["v2_page"], c["change"]] for c in doc["changes_from_preprint"]])]
     env = doc.get("environment", {})
     L += [r"\subsection*{Reproducibility}",
           r"Command: \texttt{" + latex_escape(doc.get("command", "python -m verify.all")) + "}; base seed "

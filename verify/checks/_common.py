@@ -4,7 +4,7 @@
 import numpy as np
 import sympy as sp
 
-__all__ = ["sympy_step", "fmt", "erratum", "every_kth"]
+__all__ = ["sympy_step", "fmt", "every_kth"]
 
 
 def sympy_step(claim, expr, expected=0):
@@ -24,12 +24,6 @@ def fmt(x, digits=3):
     if isinstance(x, (int, np.integer)):
         return str(int(x))
     return f"{float(x):.{digits}g}"
-
-
-def erratum(where, issue, evidence, correction, kind="error"):
-    """One errata entry. ``kind`` is 'error' (does not hold as written) or 'note' (holds; loose or unclear)."""
-    return {"where": where, "kind": kind, "issue": issue, "evidence": evidence,
-            "correction": correction}
 
 
 def every_kth(rows, count, keep_last=True):

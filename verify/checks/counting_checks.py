@@ -5,39 +5,13 @@ import sympy as sp
 
 from theory import collapse as C
 from theory import counting as K
-from verify.checks._common import erratum, fmt, sympy_step
+from verify.checks._common import fmt, sympy_step
 from verify.figures import DTYPE_COLORS, new_figure, save_figure
 from verify.registry import Conditions, Findings, register
 
 D_MODEL = 64
 
-B9_STATEMENT = (
-    "Proposition B.9 (main text: Proposition 6.1). A Transformer without positional encodings and "
-    "a causal attention mechanism is immediately unable to solve the counting problem."
-)
-
-
-def _b9_errata():
-    return [
-        erratum("Proposition B.9, statement",
-                "'without positional encodings and a causal attention mechanism' reads as 'with a causal "
-                "mechanism'; the proof needs attention *without* a causal mask (permutation "
-                "equivariance), as the main text says ('without causal masking').",
-                "With a causal mask and no positional encoding the same-ratio sequences get different "
-                "representations (the check run with causal=True reports fail): the first token "
-                "attends only to itself, so the mask carries position information.",
-                "'A Transformer with neither positional encodings nor a causal mask ...'"),
-        erratum("Proposition B.9, proof, first display",
-                "The numerator n0 exp(q_zero^T k_w) should be n0 exp(q_zero^T k_zero); the following "
-                "lines of the transcription are garbled beyond reading.",
-                "sympy: the corrected expression depends on (n0, n1) only through n1/n0.",
-                "Write the attention output as (n0 e^a v0 + n1 e^b v1)/(n0 e^a + n1 e^b) + v_self.",
-                kind="note"),
-    ]
-
-
-@register("B.9", ["Proposition 6.1", "Proposition B.9"], "Counting without positions or mask",
-          statement=B9_STATEMENT)
+@register("B.9", ["6.1", "B.9"], "Counting without positions or mask")
 def check_b9(ctx, causal=False, encoding="none", layers=3):
     """Proposition B.9: without positions or mask, sequences with the same ratio of 1s merge.
 
@@ -69,7 +43,6 @@ def check_b9(ctx, causal=False, encoding="none", layers=3):
                  "precision": "fp64, 3 layers, d=64, shuffled orders"},
         evidence={"causal": causal, "encoding": encoding, "layers": layers, "seed": seed,
                   "scale": scale, "y_10_norm": float(np.abs(y10).max())},
-        errata=_b9_errata() if not causal and encoding == "none" else [],
         data={"worst": worst},
     )
 
@@ -89,30 +62,7 @@ def _summary_b9(f):
     return f"max gap {fmt(f.data['worst'])} (|y| ~ {fmt(f.evidence['scale'])})"
 
 
-B10_STATEMENT = (
-    "Corollary B.10 (main text: Corollary 6.2). Consider counting the v_a tokens in "
-    "v^(0) = [v v_a] and v*^(0) = [v v_a v_a]. Due to representational collapse, at least one "
-    "sequence will be given the wrong count for large enough finite n."
-)
-
-
-def _b10_errata(found, n_max):
-    return [
-        erratum("Corollary B.10, proof",
-                "Representational collapse (Theorem B.3) gives convergence, not equality: for every "
-                "finite n the two representations differ in exact arithmetic, so the corollary needs "
-                "the finite format, and 'indistinguishable' must mean identical after rounding. "
-                "Rounding noise can keep the two apart by an ulp or two without that difference "
-                "carrying any information.",
-                f"Bitwise-identical pairs appear in {', '.join(f'{k} (n={v})' for k, v in found.items()) or 'no format'}; "
-                f"bf16 stays at a 1-2 ulp noise floor up to n={n_max} in this model.",
-                "State: for every format there is n such that y_n and y*_(n+1) round to the same "
-                "vector, or their difference is below the format's rounding error.", kind="note"),
-    ]
-
-
-@register("B.10", ["Corollary 6.2", "Corollary B.10"], "Counting fails once collapsed",
-          statement=B10_STATEMENT, cost=3)
+@register("B.10", ["6.2", "B.10"], "Counting fails once collapsed", cost=3)
 def check_b10(ctx, dtypes=("fp64", "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"), encoding="none"):
     """Corollary B.10: some number format merges the counts n and n+1 bitwise.
 
@@ -141,7 +91,6 @@ def check_b10(ctx, dtypes=("fp64", "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2
                  "precision": "2 layers, d=64, NoPE, every intermediate rounded"},
         evidence={"dtypes": list(dtypes), "n_max": n_max, "witnesses": witnesses, "encoding": encoding,
                   "seed": seed},
-        errata=_b10_errata(found, n_max) if len(dtypes) > 1 else [],
         data={"runs": runs, "exact": exact, "found": found},
     )
 

@@ -17,7 +17,7 @@ from graphs import spectral as Sp
 from graphs.validate import check_attention_matrix
 from theory.precision import resolution_at_scale
 from theory.collapse import loglog_slope
-from verify.checks._common import erratum, fmt
+from verify.checks._common import fmt
 from verify.figures import DTYPE_COLORS, new_figure, save_figure
 from theory.collapse import observed_onset
 from verify.io import atomic_directory
@@ -312,15 +312,12 @@ def check_gemma_b5(ctx, sigma_psi=1.0, normalisation="proof"):
         ax.set_title(f"Thm B.5 on Gemma 3 270M (Spearman {rho:.2f})")
         ax.legend(fontsize=7)
         figures = save_figure(fig, ctx, "gemma.B5")
-    errata = [erratum(
-        "Theorem 5.1 / B.5 on a trained model",
-        "The bound holds but says little about where sensitivity sits: on Gemma 3 270M it is "
-        "dominated by the attention sink on <bos>, while the measured sensitivity is U-shaped (<bos> "
-        "highest, the most recent tokens next), the shape Section 5 attributes to a learnt recency bias.",
-        f"{n}-token prompt: min bound/measured {ratio.min():.3g}; share of the bound on token 1 "
-        f"{bound[0] / bound.sum():.3f} vs measured {measured[0] / measured.sum():.3f}; Spearman {rho:.2f}.",
-        "Read the bound as a topological ceiling; the attention-independence assumption hides the "
-        "recency that the measured Jacobian shows.", kind="note")]
+    # A finding, not an erratum: the paper claims an upper bound only, and Section 5
+    # attributes the recency side of the U-shape to learnt attention.
+    finding = ("The bound holds but does not say where sensitivity sits: it is dominated by the attention "
+               "sink on the first token, while the measured sensitivity is U-shaped (first token highest, "
+               f"the most recent tokens next). Share of the bound on token 1: {bound[0] / bound.sum():.3f}; "
+               f"measured: {measured[0] / measured.sum():.3f}.")
     return Result(
         id="gemma.B5", paper_refs=["Theorem 5.1", "Theorem B.5"], title="Theorem B.5 on the real model",
         status=cond.status(), reason=cond.reason(),
@@ -336,8 +333,8 @@ def check_gemma_b5(ctx, sigma_psi=1.0, normalisation="proof"):
         evidence=dict(_model_note(directory), tokens=n, spearman=rho, min_ratio=float(ratio.min()),
                       sigma_psi=sigma_psi, normalisation=normalisation,
                       measured_argmax=int(np.argmax(measured)), bound_argmax=int(np.argmax(bound)),
-                      conditions=cond.items),
-        figures=figures, errata=errata if normalisation == "proof" and sigma_psi == 1.0 else [],
+                      finding=finding, conditions=cond.items),
+        figures=figures,
     )
 
 

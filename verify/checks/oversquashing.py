@@ -17,17 +17,9 @@ from theory.sensitivity import (
     random_causal_attention,
     sink_recency_attention,
 )
-from verify.checks._common import erratum, fmt, sympy_step
+from verify.checks._common import fmt, sympy_step
 from verify.figures import new_figure, save_figure
 from verify.registry import Conditions, Findings, register
-
-
-B5_STATEMENT = (
-    "Theorem B.5 (main text: Theorem 5.1, Over-squashing in Transformers). Let sigma_psi be the "
-    "maximal Lipschitz constant of any psi^(l), and abar^(l)_{j,i} = (alpha^(l)_{j,i} + delta_{j,i})/beta^(l) "
-    "the normalized attention coefficient; then ||d y_n / d v_i^(0)|| <= sigma_psi^L sum_{k_1>=i} ... "
-    "sum_{k_L>=k_{L-1}} abar^(L-1)_{n,k_L} prod_{l=2}^{L-1} abar^(l-1)_{k_l,k_{l-1}} abar^(0)_{k_1,i}."
-)
 
 
 def _b5_symbolic_steps(quick):
@@ -60,44 +52,7 @@ def _b5_enumeration(rng, beta1):
     return {"sums_ok": bool(np.allclose(enum, fast, rtol=1e-10)), "counts_ok": counts_ok}
 
 
-def _b5_errata(ev):
-    beta1, beta2, beta3, sigma = ev["beta1"], ev["beta2"], ev["beta3"], ev["sigma_psi"]
-    ratio, main_min, stat_min = (ev["min_ratio"][k] for k in ("proof", "main", "statement"))
-    return [
-        erratum("Theorem 5.1 vs Theorem B.5 vs proof of B.5 (normalisation)",
-                "Three normalisations are given: abar = alpha/beta_2 + delta (Theorem 5.1), "
-                "(alpha + delta)/beta (statement of B.5) and alpha/beta_1 + delta (proof). Only the last "
-                "follows from the proof; norm_1 acts on the attended values, so beta_1 belongs there.",
-                f"Model meeting the hypotheses (beta1={beta1}, beta2={beta2}, beta3={beta3}, sigma={sigma}): "
-                f"min bound/true = {ratio:.3g} (proof), {main_min:.3g} (Theorem 5.1's "
-                "abar with C from the proof), "
-                f"{stat_min:.3g} (statement); a value below 1 means the bound fails.",
-                "Use abar = alpha/beta_1 + delta and C = (1/beta_3) prod_l (sigma_psi/beta_2 + 1) everywhere."),
-        erratum("Theorem B.5, statement (constant sigma_psi^L)",
-                "The statement's factor sigma_psi^L replaces the proof's C = (1/beta_3) prod (sigma_psi/beta_2 + 1): "
-                "with psi = 0 (sigma_psi = 0) the right-hand side vanishes, yet the residual stream "
-                "keeps d y_n / d v_n^(0) = 1/beta_3.",
-                f"min bound/true = {stat_min:.3g} for the statement's constant on the model above.",
-                "State the bound with C from the proof."),
-        erratum("Equations (1) and (4): summation indices",
-                "The sum runs over k_1..k_L, but the product links i -> k_1 -> ... -> k_{L-1} and k_L -> n: "
-                "the factor for k_{L-1} -> k_L is missing, so k_L is summed freely and the expression "
-                "is not the weighted path sum (Abar^(L-1)...Abar^(0))_{n,i} used later.",
-                f"Uniform causal attention, n=4, L=3, i=1: the printed sum gives {ev['eq4_literal']:.4g}, "
-                f"the path sum {ev['path_sum']:.4g}.",
-                "Sum over k_1 <= ... <= k_{L-1} with abar^(L-1)_{n,k_{L-1}} prod_{l=1}^{L-2} "
-                "abar^(l)_{k_{l+1},k_l} abar^(0)_{k_1,i}."),
-        erratum("Proof of Theorem B.5, first display",
-                "The derivative is taken with respect to v_j^(l) and the bracket sums "
-                "alpha_ij norm_1(v_i) (the Section 2 index error); it should differentiate "
-                "with respect to v_i^(l) and sum alpha_jk norm_1(v_k).",
-                "The corrected chain rule gives the per-layer factor (sigma/beta_2 + 1)(alpha_ji/beta_1 + delta_ji) "
-                "that the bound uses; the frozen-attention model confirms it.",
-                "Fix the indices.", kind="note"),
-    ]
-
-
-@register("B.5", ["Theorem 5.1", "Theorem B.5"], "Over-squashing bound", statement=B5_STATEMENT, cost=2)
+@register("B.5", ["5.1", "B.5"], "Over-squashing bound", cost=2)
 def check_b5(ctx, sigma_claimed=None, beta1=0.5, beta2=2.0, beta3=1.5, sigma_psi=0.7):
     """Theorem B.5: the weighted path sum bounds the true Jacobian of a model meeting the hypotheses.
 
@@ -131,8 +86,7 @@ def check_b5(ctx, sigma_claimed=None, beta1=0.5, beta2=2.0, beta3=1.5, sigma_psi
                            float(bounds["statement"][i])] for i in range(n)],
                  "precision": "fp64; exact Jacobian propagated forward"},
         evidence=evidence,
-        errata=_b5_errata(evidence) if sigma_claimed is None else [],
-        data={"ratio": ratio, "enumeration": enumeration, "counterexamples": sigma_claimed is None and beta1 < beta2},
+        data={"ratio": ratio, "enumeration": enumeration},
     )
 
 
@@ -145,13 +99,6 @@ def _judge_b5(f):
              bool((ratio >= 1 - 1e-12).all()), f"min bound/true {ratio.min():.3g}")
     cond.add("bound and true sensitivity have the same profile (Spearman >= 0.5)", ev["spearman"] >= 0.5,
              f"Spearman {ev['spearman']:.3f}")
-    if f.data["counterexamples"]:
-        # The errata rest on these two counterexamples; keep them honest.
-        main_min, stat_min = ev["min_ratio"]["main"], ev["min_ratio"]["statement"]
-        cond.add("counterexample: Theorem 5.1's normalisation (alpha/beta_2) fails when beta_1 < beta_2",
-                 main_min < 1, f"min bound/true {main_min:.3g}")
-        cond.add("counterexample: the statement's constant sigma_psi^L fails", stat_min < 1,
-                 f"min bound/true {stat_min:.3g}")
     cond.add("path sum = enumeration of weighted paths on the networkx DAG", f.data["enumeration"]["sums_ok"], "")
     cond.add("path counts = networkx enumeration", f.data["enumeration"]["counts_ok"], "")
     return cond
@@ -194,25 +141,7 @@ def _figure_b5(f, ctx):
 
 # --------------------------------------------------------------------------- B.6 / B.7
 
-B6_STATEMENT = ("Lemma B.6. A row-stochastic triangular matrix A has 1 as its largest eigenvalue. Moreover, "
-                "such eigenvalue has multiplicity 1 if each row except the first has at least 2 non-zero entries.")
-
-
-def _b6_errata():
-    return [
-        erratum("Lemma B.6, proof (last paragraph)",
-                "The proof requires 'each row has at least 2 non-zero entries', which no causal matrix "
-                "meets (its first row has one); the statement's 'each row except the first' is the right "
-                "condition. The maximum-entry argument also assumes the eigenvector has a positive entry "
-                "(take -y otherwise).",
-                "For lower-triangular matrices the eigenvalues are the diagonal entries; row i >= 2 with two "
-                "non-zeros has a_ii < 1, so only a_11 = 1 (sympy: the characteristic polynomial is the "
-                "product over the diagonal).",
-                "Use the statement's condition, or argue from the diagonal directly.", kind="note"),
-    ]
-
-
-@register("B.6", ["Lemma B.6"], "Eigenvalue 1 of causal attention", statement=B6_STATEMENT)
+@register("B.6", ["B.6"], "Eigenvalue 1 of causal attention")
 def check_b6(ctx, hypothesis=True, trials=None):
     """Lemma B.6 on random causal attention matrices: eigenvalue 1 is the largest, and simple.
 
@@ -243,7 +172,6 @@ def check_b6(ctx, hypothesis=True, trials=None):
                  "rows": rows, "precision": "fp64"},
         evidence={"trials": trials, "hypothesis": hypothesis, "seed": ctx.stream_seed(0),
                   "meeting_hypothesis": sum(e["hypothesis"] for e in summaries)},
-        errata=_b6_errata() if hypothesis else [],
         data={"summaries": summaries},
     )
 
@@ -281,10 +209,6 @@ def _figure_b6(f, ctx):
     return save_figure(fig, ctx, "B.6")
 
 
-B7_STATEMENT = ("Lemma B.7. The product of two row-stochastic matrices is again row-stochastic. Moreover, the "
-                "product of two triangular row-stochastic matrices is a triangular row-stochastic matrix.")
-
-
 def _random_stochastic(rng, n, triangular):
     if triangular:
         return random_causal_attention(rng, n)
@@ -292,7 +216,7 @@ def _random_stochastic(rng, n, triangular):
     return M / M.sum(axis=1, keepdims=True)
 
 
-@register("B.7", ["Lemma B.7"], "Products of causal stochastic matrices", statement=B7_STATEMENT)
+@register("B.7", ["B.7"], "Products of causal stochastic matrices")
 def check_b7(ctx, triangular=True, trials=None):
     """Lemma B.7: products of 2-5 causal row-stochastic matrices stay causal row-stochastic.
 
@@ -311,14 +235,11 @@ def check_b7(ctx, triangular=True, trials=None):
         prod = np.linalg.multi_dot(mats) if len(mats) > 2 else mats[0] @ mats[1]
         worst_sum = max(worst_sum, float(np.abs(prod.sum(axis=1) - 1).max()))
         worst_upper = max(worst_upper, float(np.abs(np.triu(prod, 1)).max()))
-    errata = [erratum("Lemma B.7, proof", "The row sums are written sum_i (AB)_ij; the sum runs over the column index j.",
-                      "sympy verifies (AB) 1 = 1 for symbolic entries.", "Write sum_j (AB)_ij.", kind="note")]
     return Findings(
         symbolic=steps,
         numeric={"columns": ["trials", "max |row sum - 1|", "max |entry above diagonal|"],
                  "rows": [[trials, worst_sum, worst_upper]], "precision": "fp64, products of 2-5 factors"},
         evidence={"trials": trials, "triangular": triangular, "seed": ctx.stream_seed(0)},
-        errata=errata if triangular else [],
         data={"worst_sum": worst_sum, "worst_upper": worst_upper},
     )
 
@@ -340,11 +261,6 @@ def _summary_b7(f):
 
 # --------------------------------------------------------------------------- B.8
 
-B8_STATEMENT = ("Proposition B.8 (main text: Proposition 5.2). Let beta_1, beta_2 = 1, beta_3^{1/L} = 4, sigma_psi = 1, "
-                "the attention coefficients equal at each layer and such that each row except the first has at least "
-                "two non-zero elements. Then as L -> oo, dy_n/dv_i^(0) = 0 when i != 1 and = 1 when i = 1.")
-
-
 def _b8_symbolic_steps(d):
     L = sp.Symbol("L", positive=True, integer=True)
     return [
@@ -359,33 +275,7 @@ def _b8_symbolic_steps(d):
     ]
 
 
-def _b8_errata(d, rd, eps):
-    return [
-        erratum("Proposition B.8, proof ('is diagonalizable into Psi Sigma Phi')",
-                "Diagonalizability is asserted without proof and fails in general: a lower-triangular "
-                "matrix with a repeated diagonal entry can have a non-trivial Jordan block.",
-                f"Lambda = [[1,0,0],[1/2,1/2,0],[0,1/2,1/2]] meets the hypotheses; (Lambda+I)/2 has Jordan blocks "
-                f"{d['jordan_block_sizes']}. The limit still holds (all other eigenvalues lie in [1/2, 1)), but "
-                f"the error decays like L (3/4)^L: {rd['layers']} layers reach eps={eps:g}, against "
-                f"{rd['rate_only_layers']} predicted by (3/4)^L.",
-                "Argue with the Jordan form (or the Perron projection): T^L -> 1 phi^T with error "
-                "O(L^{m-1} lambda_2^L), m the largest Jordan block for lambda_2."),
-        erratum("Proposition B.8, conclusion",
-                "The proof shows that the *bound* of Theorem B.5 tends to 1 for i = 1 and to 0 otherwise; "
-                "an upper bound cannot give dy_n/dv_1 = 1, only limsup ||dy_n/dv_1|| <= 1.",
-                "The first display of the proof is an inequality (<=); the conclusion states equalities.",
-                "Conclude ||dy_n/dv_i^(0)|| -> 0 for i != 1 and limsup ||dy_n/dv_1^(0)|| <= 1."),
-        erratum("Proposition B.8, hypotheses",
-                "beta_3^{1/L} = 4 makes the final norm's factor beta_3 = 4^L depend on the depth L, which "
-                "is the limit variable; the normalisation is chosen so that the product is a stochastic "
-                "matrix.",
-                "(1/4)(sigma/beta_2 + 1)(Lambda/beta_1 + I) = (Lambda + I)/2 only with this choice.",
-                "Say explicitly that the limit is of the normalised bound.", kind="note"),
-    ]
-
-
-@register("B.8", ["Proposition 5.2", "Proposition B.8"], "Spectral limit: only the first token survives",
-          statement=B8_STATEMENT, cost=2)
+@register("B.8", ["5.2", "B.8"], "Spectral limit: only the first token survives", cost=2)
 def check_b8(ctx, hypothesis=True, eps=1e-6):
     """Proposition B.8: ((Lambda+I)/2)^L tends to 1 e_1^T; exact layers to eps.
 
@@ -410,7 +300,6 @@ def check_b8(ctx, hypothesis=True, eps=1e-6):
                                   rd["error_at_layers"]]],
                  "precision": "fp64 matrix powers"},
         evidence={"eps": eps, "hypothesis": hypothesis, "seed": ctx.stream_seed(0)},
-        errata=_b8_errata(d, rd, eps) if hypothesis else [],
         data={"rows": rows, "defective": rd},
     )
 
@@ -464,12 +353,7 @@ def _figure_b8(f, ctx):
 
 # --------------------------------------------------------------------------- causal vs GNN
 
-GNN_STATEMENT = ("Section 5: decoder-only Transformers are attention-based GNNs on the causal graph; "
-                 "earlier tokens have more paths to the last token, a topological bias that GNN "
-                 "over-squashing results describe through paths, resistance and curvature.")
-
-
-@register("gnn", ["Section 5", "Theorem 5.1"], "Causal attention beside GNN graphs", statement=GNN_STATEMENT)
+@register("gnn", ["S5", "5.1"], "Causal attention beside GNN graphs")
 def check_gnn(ctx, window=None, n=None, num_layers=6):
     """Section 5: the causal graph beside path, ring, tree and grid graphs of the same size.
 

@@ -14,19 +14,11 @@ import sympy as sp
 from theory import softmax as S
 from theory.precision import DTYPES, resolution_at_scale
 from theory.search import log_spaced_lengths
-from verify.checks._common import erratum, every_kth, fmt, sympy_step
+from verify.checks._common import every_kth, fmt, sympy_step
 from verify.figures import new_figure, save_figure
 from verify.registry import Conditions, Findings, register
 
 # --------------------------------------------------------------------------- B.1
-
-B1_STATEMENT = (
-    "Lemma B.1. Consider a vector a in R^{n-1} and two scalars b, c in R. Let x = [a c]^T in R^n "
-    "and x* = [a b c]^T in R^{n+1} with all entries bounded. Then softmax(x)_n > "
-    "softmax(x*)_{n+1}. Moreover for any p > 0 we can find large enough n such that "
-    "|softmax(x)_n - softmax(x*)_{n+1}| < p."
-)
-
 
 def _b1_prefix(kind, n_max, M, rng):
     if kind == "bounded":
@@ -50,29 +42,7 @@ def _b1_symbolic_steps():
     ]
 
 
-def _b1_errata(n_max):
-    return [
-        erratum("Lemma B.1, statement (second part)",
-                "'with all entries bounded' must mean bounded uniformly in n (|a_k| <= M for all k "
-                "and n). Each finite vector is bounded, so as written the hypothesis is empty, and "
-                "the conclusion fails for a_k = -k: the partition sum converges and the gap "
-                "tends to a positive constant.",
-                "For a_k = -k, b = 0.3, c = -0.2 the gap tends to e^{b+c}/((s+e^c)(s+e^b+e^c)) with "
-                "s = 1/(e-1); the check run with prefix='decaying' reports fail.",
-                "State: there is M with |a_k|, |b|, |c| <= M for every k and n."),
-        erratum("Lemma B.1, proof of the first part",
-                "The strict inequality sum + e^c < sum + e^b + e^c is attributed to boundedness; it "
-                "holds because e^b > 0 for every real b.",
-                "sympy proves the exact gap e^{b+c}/((S+e^c)(S+e^b+e^c)) positive with no bound.",
-                "Drop the appeal to boundedness in the first part.", kind="note"),
-        erratum("Lemma B.1, proof of the second part",
-                "Bounding |A - B| by |A| + |B| gives only a 1/n rate; the gap itself is O(1/n^2).",
-                f"gap * (n-1)^2 stays bounded by e^(4M) on the whole range (n up to {n_max}).",
-                "gap <= e^{4M}/(n-1)^2, hence gap < p for n >= e^{2M}/sqrt(p) + 2.", kind="note"),
-    ]
-
-
-@register("B.1", ["Lemma B.1"], "Adding a token lowers the last softmax weight", statement=B1_STATEMENT)
+@register("B.1", ["B.1"], "Adding a token lowers the last softmax weight")
 def check_b1(ctx, prefix="bounded", M=1.0, b=0.3, c=-0.2, eps=1e-6, dps=50, n_max=None):
     """Lemma B.1: the gap is positive, O(1/n^2) under a uniform bound, enclosed up to n = 1e9.
 
@@ -94,13 +64,9 @@ def check_b1(ctx, prefix="bounded", M=1.0, b=0.3, c=-0.2, eps=1e-6, dps=50, n_ma
         mp_val = S.last_entry_gap_mp(n, 0.0, b, c, dps)
         lo, hi = S.last_entry_gap_interval(n, 0.0, b, c)
         enclosures.append([n, float(mp_val), lo, hi, S.last_entry_gap_bound(n, max(abs(b), abs(c)))])
-    # Collapse onsets per format: from which n the gap is below the format's ulp at
-    # the softmax value itself.
-    onsets = {dt: {"worst_case_bound": S.gap_onset_sufficient(M, dt),
-                   "constant_prefix_instance": S.gap_onset_constant_prefix(b, c, dt, 0.0, dps)}
+    onsets = {dt: _b1_onsets(dt, M, b, c, dps, attained=not ctx.quick or dt not in ("fp64", "fp32"))
               for dt in DTYPES}
     n0 = S.last_entry_gap_threshold(eps, M)
-    errata = _b1_errata(n_max)
     return Findings(
         symbolic=_b1_symbolic_steps(),
         quantitative={
@@ -108,9 +74,10 @@ def check_b1(ctx, prefix="bounded", M=1.0, b=0.3, c=-0.2, eps=1e-6, dps=50, n_ma
             "threshold": rf"n_0(\epsilon) = \lfloor e^{{2M}}/\sqrt{{\epsilon}} \rfloor + 2 = {n0}"
                          rf"\ \text{{for}}\ M={M}, \epsilon={eps:g}",
             "onsets": onsets,
-            "onset_meaning": "smallest n beyond which the gap is below the format's ulp at the "
-                             "softmax value (worst case under |entries| <= M, and the instance "
-                             "a_k = 0)",
+            "onset_meaning": "smallest n from which the gap is below the format's ulp at the softmax "
+                             "value: worst case attained (over every instance with |entries| <= M, by "
+                             "exact search; the instance that attains it is in the evidence), a tight "
+                             "and a loose sufficient length, and the instance a_k = 0",
         },
         numeric={
             "columns": ["n", "gap (50 digits)", "bound e^{4M}/(n-1)^2", "gap*(n-1)^2"],
@@ -120,10 +87,28 @@ def check_b1(ctx, prefix="bounded", M=1.0, b=0.3, c=-0.2, eps=1e-6, dps=50, n_ma
             "precision": f"mpmath {dps} digits; mpmath.iv enclosures",
         },
         evidence={"prefix": prefix, "M": M, "b": b, "c": c, "eps": eps, "seed": ctx.stream_seed(0),
-                  "n_max": n_max, "n0": n0},
-        errata=errata if prefix == "bounded" else errata[:1],
+                  "n_max": n_max, "n0": n0,
+                  "worst_case_instances": {dt: o.pop("instance") for dt, o in onsets.items() if "instance" in o}},
         data={"rows": rows, "gaps": gaps, "enclosures": enclosures},
     )
+
+
+def _b1_onsets(dtype, M, b, c, dps, attained=True):
+    """Collapse onsets of Lemma B.1 in ``dtype``: attained worst case (with its instance) and sufficient lengths.
+
+    The attained worst case comes from an exact search (:func:`theory.audit.b1_worst_case_onset`);
+    ``attained=False`` (quick mode, fp64/fp32) reports only the sufficient lengths.
+    """
+    from theory import audit
+
+    suff = audit.b1_onset_sufficient(dtype, M)
+    out = {"worst_case_attained": None, "sufficient_tight": suff["tight"], "sufficient_loose": suff["loose"],
+           "constant_prefix_instance": S.gap_onset_constant_prefix(b, c, dtype, 0.0, dps)}
+    if attained:
+        worst = audit.b1_worst_case_onset(dtype, M)
+        out["worst_case_attained"] = worst["worst_case"]
+        out["instance"] = worst["instance"]
+    return out
 
 
 @check_b1.judge
@@ -143,6 +128,10 @@ def _judge_b1(f):
     cond.add("interval enclosure positive and below the bound up to n=1e9",
              all(r[2] > 0 and r[3] <= r[4] and r[2] <= r[1] <= r[3] for r in f.data["enclosures"]),
              "an enclosure is not inside (0, bound]")
+    instances = ev.get("worst_case_instances", {})
+    cond.add("every attained worst-case onset comes with an instance that attains it (gap >= ulp at n = onset - 1)",
+             all(inst["verified"] and inst["n"] + 1 == f.quantitative["onsets"][dt]["worst_case_attained"]
+                 for dt, inst in instances.items()), "an instance does not attain its onset")
     return cond
 
 
@@ -153,12 +142,6 @@ def _summary_b1(f):
 
 
 # --------------------------------------------------------------------------- B.2 / Fig. 9
-
-B2_STATEMENT = (
-    "Lemma B.2 (main text: Lemma 4.1). Consider two sequences x, x* in R^n such that "
-    "lim_{n->oo} |x_n - x*_n| = 0, with x_i, x*_i bounded. Let y, y* be the softmax of x and x*. "
-    "Then, as n -> oo the total variation tends to 0, i.e. lim delta(y, y*) = 0."
-)
 
 FIG9_SEEDS = 5
 
@@ -190,38 +173,7 @@ def _b2_mp_cross_check(rng, k, eta, dps, n=2000):
     return {"n": n, "tv_mp": tv_mp, "tv_fp64": tv64, "rel_err": abs(tv64 - tv_mp) / tv_mp}
 
 
-def _b2_errata():
-    alt_lim = float(S.ALTERNATING_TV_LIMIT)
-    return [
-        erratum("Lemma B.2 and Lemma 4.1, hypothesis",
-                "lim_{n->oo}|x_n - x*_n| = 0 constrains only the last entry of each pair; read "
-                "literally it does not imply the conclusion. The proof uses a different "
-                "hypothesis: one infinite pair of sequences with |x_i - x*_i| -> 0 as i -> oo "
-                "(more generally, a Cesaro mean of |x_i - x*_i| that tends to 0).",
-                f"x = (1,0,1,0,...), x* = (0,1,0,1,...) with the last entry of x* set equal to x_n "
-                f"satisfies x_n = x*_n for every n, yet delta -> 2(e-1)/(e+1) = {alt_lim:.6f}.",
-                "Assume (1/n) sum_i |x_i - x*_i| -> 0 and |x_i|, |x*_i| <= M uniformly; then "
-                "delta <= 2 e^{2M} (1/n) sum_i |x_i - x*_i|."),
-        erratum("Lemma B.2, last display of the proof",
-                "The line 'eps min(Z,Z*)/(Z Z*) + eps min(Z,Z*)/(Z Z*)' drops the factor "
-                "sum_i e^{x_i} = Z from the first term (and sum_i e^{x*_i}... from the second).",
-                "sympy: sum_i |Z* e^{x_i} - Z e^{x_i}|/(Z Z*) - |Z - Z*|/Z* simplifies to 0.",
-                "Write |Z - Z*|/Z* + sum_i |e^{x_i} - e^{x*_i}|/Z* <= eps + eps = 2 eps."),
-        erratum("Lemma B.2, proof ('Z is unbounded with n')",
-                "Z grows without bound only if the entries are bounded below uniformly in n; "
-                "the same uniformity as in Lemma B.1 is needed.",
-                "With x_i = -i the partition function converges to 1/(e-1).",
-                "State the uniform bound |x_i|, |x*_i| <= M.", kind="note"),
-        erratum("Appendix B.1, Eq. (2)",
-                "'Total variation' is used for the full L1 distance (no factor 1/2).",
-                "Stated by the authors; all numbers here follow their convention.",
-                "None needed; readers comparing with the usual TV should halve the values.",
-                kind="note"),
-    ]
-
-
-@register("B.2", ["Lemma 4.1", "Lemma B.2"], "Total variation of softmax tends to 0",
-          statement=B2_STATEMENT, cost=2)
+@register("B.2", ["4.1", "B.2"], "Total variation of softmax tends to 0", cost=2)
 def check_b2(ctx, setting="fig9", k=200, eta=0.1, eps=2e-3, dps=50, n_max=None):
     """Lemma B.2: the TV decays at the rate 2 e^spread mean|x_i - x*_i|; Figure 9's setting.
 
@@ -262,7 +214,6 @@ def check_b2(ctx, setting="fig9", k=200, eta=0.1, eps=2e-3, dps=50, n_max=None):
         },
         evidence={"setting": setting, "k": k, "eta": eta, "eps": eps, "seeds": list(seeds),
                   "n_max": n_max, "n0": n0},
-        errata=_b2_errata() if setting == "fig9" else _b2_errata()[:1],
         data={"ns": ns, "tv": tv, "cert": cert, "rate": rate, "enclosures": enclosures},
     )
 
@@ -293,9 +244,7 @@ def _summary_b2(f):
     return f"max TV(n={ns[-1]}) = {fmt(tv[:, -1].max())}; n0({f.evidence['eps']:g}) = {f.evidence['n0']}"
 
 
-@register("fig9", ["Figure 9", "Lemma B.2"], "Reproduction of Figure 9",
-          statement="Figure 9: total variation between softmax(x) and softmax(x*), x ~ U[0,1]^n, "
-                    "x* = x + U[0,0.1] on the first k=200 entries; min/max over 5 seeds.")
+@register("fig9", ["fig9", "B.2"], "Reproduction of Figure 9")
 def check_fig9(ctx, k=200, eta=0.1, n_max=None):
     """Figure 9: the TV of Lemma B.2's setting falls like 1/n over five seeds.
 
@@ -354,13 +303,6 @@ def _figure_fig9(f, ctx):
 
 # --------------------------------------------------------------------------- B.4
 
-B4_STATEMENT = (
-    "Lemma B.4. Consider two sequences x = (1 0 1 0 ...) and x* = (0 1 0 1 ...) in R^n for n even. "
-    "Let y and y* be the softmax of x and x*. Then the total variation delta(y, y*) does not tend "
-    "to 0 as n -> oo."
-)
-
-
 def _b4_pair(pattern, n):
     x, xs = S.alternating_pair(n)
     if pattern == "alternating":
@@ -371,22 +313,7 @@ def _b4_pair(pattern, n):
     raise ValueError(f"pattern must be 'alternating' or 'converging', got {pattern!r}")
 
 
-def _b4_errata():
-    return [
-        erratum("Lemma B.4, proof, first line",
-                "sum |y_i/Z - y*_i/Z*| divides the softmax values by Z once more; the summand should "
-                "be e^{x_i}/Z - e^{x*_i}/Z*.",
-                "With y the softmax, sum|y_i/Z - y*_i/Z*| = delta/Z -> 0; the next lines use e^{x_i}.",
-                "Replace y_i by e^{x_i} (and y*_i by e^{x*_i})."),
-        erratum("Lemma B.4, statement",
-                "The limit is not needed: for every even n the total variation equals "
-                "2(e-1)/(e+1) exactly; odd n converge to it.",
-                "sympy: delta(2m) - 2(e-1)/(e+1) simplifies to 0.",
-                "State delta(y, y*) = 2(e-1)/(e+1) for all even n.", kind="note"),
-    ]
-
-
-@register("B.4", ["Lemma B.4"], "Alternating sequences: no decay", statement=B4_STATEMENT)
+@register("B.4", ["B.4"], "Alternating sequences: no decay")
 def check_b4(ctx, pattern="alternating", dps=50, n_max=None):
     """Proposition B.4: the TV of the alternating pair is 2(e-1)/(e+1) for every even n.
 
@@ -419,7 +346,6 @@ def check_b4(ctx, pattern="alternating", dps=50, n_max=None):
                  "enclosure_columns": ["n", "TV (50 digits)", "lower", "upper"], "enclosures": far,
                  "precision": f"fp64 and mpmath {dps} digits; mpmath.iv"},
         evidence={"pattern": pattern, "limit_enclosure": [lo, hi], "n_max": n_max},
-        errata=_b4_errata() if pattern == "alternating" else [],
         data={"floor": min(r[1] for r in rows[1:])},
     )
 

@@ -1,0 +1,138 @@
+"""What the appendix says, derived from ``results.json`` alone; the renderers only format it.
+
+Both the Markdown and the LaTeX appendix are built from these functions, so the two
+can never disagree on a count, an order or a verdict.
+"""
+
+import re
+
+__all__ = [
+    "looks_like_math",
+    "SEVERITY_ORDER",
+    "FIVE_STEPS",
+    "is_real_model",
+    "cross_checks",
+    "all_errata",
+    "statement_status",
+    "evidence_items",
+]
+
+SEVERITY_ORDER = ("error", "gap", "typo", "scope")
+
+#: The one-page guide at the front of the appendix: how a reviewer checks it.
+FIVE_STEPS = (
+    ("Reproduce the numbers.",
+     "On a fresh machine: `python -m pip install -c constraints-cpu.txt -e \".[models]\" && "
+     "python -m verify.all`. It rewrites `results.json` and this appendix; two runs (and runs "
+     "with any number of BLAS threads) give byte-identical files, so `git diff` after the run "
+     "shows nothing."),
+    ("Read the summary table and the status of each statement.",
+     "Every check has a status (pass, fail, skip with its reason) and the figure that decided it. "
+     "The statement table says, for each statement of the paper, what is checked: a sympy closed "
+     "form, an explicit rate, a rigorous enclosure, a real-model cross-check, and how many errata."),
+    ("Open a statement's section.",
+     "It quotes the published statement (arXiv v2) with its page, lists the sympy steps with a "
+     "verified flag, the rate and threshold that replace \"tends to 0\", the interval enclosures, "
+     "and the conditions the check judged. `python -m verify.all --only ID` recomputes just it; "
+     "its negative control (a violated hypothesis) makes it fail, see `tests/test_checks.py`."),
+    ("Check an erratum.",
+     "Each entry gives the page, the exact printed text, a severity under the rule stated with "
+     "the errata, and evidence computed by a named function of `theory/audit.py`. "
+     "`python -m theory.audit` reprints every entry with fresh numbers; `tests/test_audit.py` "
+     "flips each verdict by removing the counterexample or restoring the hypothesis."),
+    ("Follow the dependencies.",
+     "The dependency graph shows where each proof uses another statement and whether the cited "
+     "statement's hypotheses hold there; a broken use names the erratum that reports it."),
+)
+
+
+_WORDS_IN_COMMANDS = re.compile(r"\\(?:operatorname|text|mathrm|mathbf|mathit|textrm)\{[^{}]*\}|\\[A-Za-z]+")
+
+
+def looks_like_math(text):
+    """A bare LaTeX expression (no ``$``), as opposed to prose that mentions ``y_n`` or ``\\alpha``.
+
+    Prose has a word of four or more letters outside control sequences and their text
+    arguments; an expression has none.
+
+    Examples
+    --------
+    >>> looks_like_math(r"\\operatorname{norm}_1(\\mathbf{v}_j) + v_i")
+    True
+    >>> looks_like_math("State the bound with C from the proof: y_n <= C")
+    False
+    """
+    text = str(text)
+    if "$" in text or not any(ch in text for ch in "\\^_"):
+        return False
+    return re.search(r"[A-Za-z]{4,}", _WORDS_IN_COMMANDS.sub("", text)) is None
+
+
+def is_real_model(check):
+    """A real-model check (its group is recorded; older files used the ``gemma.`` prefix)."""
+    return check.get("group") == "real-model" or check["id"].startswith("gemma.")
+
+
+def cross_checks(doc, check):
+    """The real-model results that share a paper statement with ``check``."""
+    if is_real_model(check):
+        return []
+    refs = set(check["paper_refs"])
+    return [c for c in doc["checks"] if is_real_model(c) and refs & set(c["paper_refs"])]
+
+
+def all_errata(doc):
+    """Every erratum of every check, by severity (error, gap, typo, scope), then page, with its check id."""
+    out = [dict(e, check=c["id"]) for c in doc["checks"] for e in c.get("errata", [])]
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    return sorted(out, key=lambda e: (rank.get(e.get("severity"), len(rank)), e.get("page", 0), e.get("key", "")))
+
+
+def _covering(doc, sid):
+    return [c for c in doc["checks"] if sid in c.get("statements", [])]
+
+
+def _mark(flag):
+    return "yes" if flag else "-"
+
+
+def statement_status(doc):
+    """One row per statement: what is checked, by which checks, and the errata counts by severity.
+
+    Columns: statement, page, checks, closed form (sympy steps, all verified), rate, enclosure,
+    real model (status of the cross-checks), errata by severity.
+    """
+    errata = all_errata(doc)
+    rows = []
+    for s in doc.get("statements", []):
+        checks = _covering(doc, s["id"])
+        theory = [c for c in checks if not is_real_model(c)]
+        real = [c for c in doc["checks"] if is_real_model(c) and s["name"] in c["paper_refs"]]
+        counts = {sev: sum(1 for e in errata if e.get("statement") == s["id"] and e.get("severity") == sev)
+                  for sev in SEVERITY_ORDER}
+        rows.append([
+            f"{s['name']}", s["page"], ", ".join(f"{c['id']} ({c['status']})" for c in theory) or "-",
+            _mark(any(c.get("symbolic") and all(x["verified"] for x in c["symbolic"]) for c in theory)),
+            _mark(any((c.get("quantitative") or {}).get("rate") for c in theory)),
+            _mark(any((c.get("numeric") or {}).get("enclosures") for c in theory)),
+            ", ".join(f"{c['id']} ({c['status']})" for c in real) or "-",
+            " ".join(f"{counts[sev]} {sev}" for sev in SEVERITY_ORDER if counts[sev]) or "none",
+        ])
+    return rows
+
+
+STATUS_COLUMNS = ["statement", "page", "checks", "closed form", "rate", "enclosure", "real model", "errata"]
+
+
+def evidence_items(evidence, limit=10):
+    """The scalar numbers of an erratum's evidence, as ``(name, value)`` pairs (lists shortened)."""
+    items = []
+    for key, value in evidence.items():
+        if isinstance(value, dict):
+            continue
+        if isinstance(value, list):
+            if not value or isinstance(value[0], (dict, list)):
+                continue
+            value = value[:6] + (["..."] if len(value) > 6 else [])
+        items.append((key, value))
+    return items[:limit]
