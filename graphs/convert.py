@@ -641,7 +641,7 @@ def _directed_reason(g):
         if A[v, u] == 0:
             return (f"{g.source} is directed: edge ({u}, {v}) has no reverse ({v}, {u}); an "
                     "undirected graph lists both directions (torch_geometric.utils.to_undirected)")
-        return (f"{g.source} is directed: edge ({u}, {v}) has weight {A[u, v]!r} but its "
-                f"reverse has {A[v, u]!r}")
-    return (f"the adjacency matrix is not symmetric: A[{u}, {v}] = {A[u, v]!r} but "
-            f"A[{v}, {u}] = {A[v, u]!r}; symmetrise it yourself if that is what you mean")
+        return (f"{g.source} is directed: edge ({u}, {v}) has weight {float(A[u, v])!r} but its "
+                f"reverse has {float(A[v, u])!r}")
+    return (f"the adjacency matrix is not symmetric: A[{u}, {v}] = {float(A[u, v])!r} but "
+            f"A[{v}, {u}] = {float(A[v, u])!r}; symmetrise it yourself if that is what you mean")

@@ -51,7 +51,7 @@ def _reason(g, kind):
         A = g.adjacency.tocoo()
         k = int(np.argmax(A.data != 1.0))
         u, v = g.nodes[A.row[k]], g.nodes[A.col[k]]
-        return (f"edge ({u!r}, {v!r}) has weight {A.data[k]!r}; the definition uses the 0/1 "
+        return (f"edge ({u!r}, {v!r}) has weight {float(A.data[k])!r}; the definition uses the 0/1 "
                 "structure only: pass weight=None for a networkx graph, or (A > 0) for a matrix")
     u = g.nodes[int(g.selfloops[0])]
     return f"node {u!r} has a self-loop; remove self-loops first"
