@@ -36,6 +36,7 @@ from graphs.validate import (
     DEFAULT_ATOL,
     InvalidTypeError,
     check_atol,
+    check_bool,
     check_attention_matrix,
     check_index,
     to_numpy,
@@ -55,7 +56,7 @@ class AttentionLayers(list):
 
 
 def _check_heads(heads):
-    if heads is None or heads in HEAD_REDUCTIONS and isinstance(heads, str):
+    if heads is None or isinstance(heads, str) and heads in HEAD_REDUCTIONS:
         return heads
     if isinstance(heads, numbers.Integral) and not isinstance(heads, (bool, np.bool_)):
         return int(heads)
@@ -199,6 +200,7 @@ def attention_layers(attns, name="attns", heads=None, batch=None, atol=DEFAULT_A
     """
     heads = _check_heads(heads)
     atol = check_atol(atol)
+    single = check_bool(single, "single")
     if isinstance(attns, AttentionLayers) and attns.atol <= atol and heads in (None, "mean", "max"):
         return [attns[0] if single else attns]
     layers, had_heads = _split_layers(attns, name, batch, single)

@@ -34,6 +34,7 @@ from scipy.sparse.csgraph import shortest_path
 from graphs.decorators import create_rng, not_implemented_for
 from graphs.validate import (
     DEFAULT_MAX_MEMORY,
+    InvalidTypeError,
     check_bool,
     check_choice,
     check_cost,
@@ -78,7 +79,12 @@ def _shift_operator(g, Ain, shift):
         s = np.sqrt(inv)
         return _scale_rows_cols(Ain, s, s).tocsr()
     S = to_numpy(shift)
-    S = sps.csr_array(S) if sps.issparse(S) else sps.csr_array(np.asarray(S, dtype=float))
+    if not (sps.issparse(S) or isinstance(S, (np.ndarray, list, tuple))):
+        raise InvalidTypeError(f"shift must be 'raw', 'sym', 'rw' or an (n, n) matrix, got {shift!r}")
+    try:
+        S = sps.csr_array(S) if sps.issparse(S) else sps.csr_array(np.asarray(S, dtype=float))
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"shift must be a numeric (n, n) matrix ({exc})") from None
     if S.shape != (g.n, g.n):
         raise ValueError(f"shift must be 'raw', 'sym', 'rw' or an ({g.n}, {g.n}) matrix, got "
                          f"shape {S.shape}")
@@ -149,11 +155,15 @@ def message_passing_matrix(G, model="gcn", alpha=1.0, beta=1.0, c_r=1.0, c_a=1.0
     return _operator(G, model, alpha, beta, c_r, c_a, c_sigma, w, p, shift)
 
 
-def _propagate(M, L, cols, max_memory):
+def _propagate(M, L, cols, max_memory, max_seconds):
     """Columns ``cols`` of ``(M^T)^L``, i.e. rows ``cols`` of ``M^L``, as a dense (n, k) array."""
     n = M.shape[0]
     check_cost(16 * n * len(cols), max_memory, f"{len(cols)} rows of the bound over {n} nodes",
                "max_memory")
+    # About 2 ns per multiply-add of a sparse-times-dense product on one core.
+    check_cost(2e-9 * L * (M.nnz + n) * len(cols), max_seconds,
+               f"num_layers={L} of sparse products on {n} nodes x {len(cols)} rows", "max_seconds",
+               unit="s")
     Y = np.zeros((n, len(cols)))
     Y[cols, np.arange(len(cols))] = 1.0
     MT = M.T.tocsr()
@@ -165,7 +175,8 @@ def _propagate(M, L, cols, max_memory):
 @not_implemented_for("multigraph")
 def jacobian_bound(G, num_layers, model="gcn", alpha=1.0, beta=1.0, c_r=1.0, c_a=1.0,
                    c_sigma=1.0, w=1.0, p=1.0, *, shift="raw", weight="weight", nodelist=None,
-                   targets=None, num_nodes=None, edge_weight=None, max_memory=DEFAULT_MAX_MEMORY):
+                   targets=None, num_nodes=None, edge_weight=None, max_memory=DEFAULT_MAX_MEMORY,
+                   max_seconds=60.0):
     """Upper bounds on ``|d h_v^(L) / d x_u|``: ``out[v, u] = (M^L)[v, u]``, valid at every pair.
 
     Parameters
@@ -194,6 +205,8 @@ def jacobian_bound(G, num_layers, model="gcn", alpha=1.0, beta=1.0, c_r=1.0, c_a
         Compute only these rows (one sparse propagation per target: ``O(L m k)``).
     max_memory : int
         Refuse a result larger than this many bytes.
+    max_seconds : float
+        Refuse, before starting, a computation estimated to take longer.
 
     Returns
     -------
@@ -224,10 +237,15 @@ def jacobian_bound(G, num_layers, model="gcn", alpha=1.0, beta=1.0, c_r=1.0, c_a
     """
     L = check_positive_int(num_layers, "num_layers")
     max_memory = check_positive_real(max_memory, "max_memory")
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
     order = G.order(nodelist)
     rows = order if targets is None else G.indices(_as_list(targets, "targets"), "targets")
     M = _operator(G, model, alpha, beta, c_r, c_a, c_sigma, w, p, shift)
-    Y = _propagate(M, L, rows, max_memory)
+    Y = _propagate(M, L, rows, max_memory, max_seconds)
+    if not np.isfinite(Y).all():
+        raise ValueError(f"the bound overflows float64 after num_layers={L} (constants too large: "
+                         f"alpha={alpha!r}, beta={beta!r}, c_r={c_r!r}, c_a={c_a!r}, "
+                         f"c_sigma={c_sigma!r}, w={w!r}, p={p!r})")
     return Y[order].T
 
 
@@ -299,6 +317,8 @@ def sensitivity_profile(G, num_layers, model="gcn", *, max_hops=None, jacobian=N
     H = L if max_hops is None else check_positive_int(max_hops, "max_hops", minimum=0)
     normalize = check_bool(normalize, "normalize")
     n = G.n
+    if n == 0:
+        raise ValueError("sensitivity_profile: the graph has no nodes")
     if num_samples is None:
         rows = np.arange(n)
     else:
@@ -316,12 +336,15 @@ def sensitivity_profile(G, num_layers, model="gcn", *, max_hops=None, jacobian=N
         if not np.isfinite(Jfull).all() or (Jfull < 0).any():
             raise ValueError("jacobian must hold finite non-negative norms")
         J = Jfull[rows]
+    check_cost(8 * len(rows) * (H + 1), max_memory, f"a per-hop table for max_hops={H}",
+               "max_memory")
     # Hop distances d(u -> v) for each target v: breadth-first search on the reversed edges.
     D = shortest_path(sps.csr_array(_in_adjacency(G)), directed=True, unweighted=True,
                       indices=rows)
-    per_node = np.zeros((len(rows), H + 1))
-    for h in range(H + 1):
-        per_node[:, h] = np.where(D == h, J, 0.0).sum(axis=1)
+    near = D <= H
+    slot = np.nonzero(near)[0] * (H + 1) + D[near].astype(np.int64)
+    per_node = np.bincount(slot, weights=J[near], minlength=len(rows) * (H + 1))
+    per_node = per_node.reshape(len(rows), H + 1)
     per_hop = per_node.mean(axis=0)
     if normalize:
         if per_hop[0] <= 0:

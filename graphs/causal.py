@@ -18,9 +18,13 @@ from graphs.attention import attention_input
 from graphs.decorators import np_random_state
 from graphs.validate import (
     DEFAULT_ATOL,
+    DEFAULT_MAX_MEMORY,
     InvalidTypeError,
+    check_attention_matrix,
     check_bool,
     check_choice,
+    check_cost,
+    check_finite_array,
     check_positive_int,
     check_positive_real,
     to_numpy,
@@ -42,6 +46,14 @@ __all__ = [
 ]
 
 NORMALISATIONS = ("proof", "statement", "main")
+
+
+def _check_size(n, max_memory, what, bytes_per_entry=8, copies=1):
+    """``n`` as a sequence length whose n x n arrays fit ``max_memory``."""
+    n = check_positive_int(n, "n")
+    max_memory = check_positive_real(max_memory, "max_memory")
+    check_cost(copies * bytes_per_entry * n * n, max_memory, f"{what} for n = {n}", "max_memory")
+    return n
 
 
 @attention_input("attn", single=True)
@@ -88,7 +100,7 @@ def causal_graph(attn, atol=DEFAULT_ATOL, *, heads=None, batch=None):
     return G
 
 
-def attention_matrix(G, n=None):
+def attention_matrix(G, n=None, atol=DEFAULT_ATOL):
     """Inverse of :func:`causal_graph`: the matrix ``A[i, j] = weight(j -> i)``.
 
     Parameters
@@ -98,17 +110,20 @@ def attention_matrix(G, n=None):
         (default 1).
     n : int, optional
         Size of the matrix (default: the number of nodes).
+    atol : float
+        Tolerance of the validation of the result.
 
     Returns
     -------
     ndarray, shape (n, n)
-        Rows and columns in token order ``0 .. n-1``.
+        Rows and columns in token order ``0 .. n-1``; a causal attention matrix.
 
     Raises
     ------
     ValueError
         If ``G`` is not a DiGraph, has a node that is not an integer in ``[0, n)``, an
-        edge pointing to an earlier token (not causal) or a non-finite weight.
+        edge pointing to an earlier token (not causal), a non-finite weight, or weights
+        that do not make a row-stochastic matrix.
 
     References
     ----------
@@ -134,16 +149,18 @@ def attention_matrix(G, n=None):
         if isinstance(w, bool) or not np.isfinite(w):
             raise ValueError(f"G: edge ({j}, {i}) has weight {w!r}, not a finite real")
         a[i, j] = w
-    return a
+    return check_attention_matrix(a, "G", atol=atol)
 
 
-def causal_mask(n):
+def causal_mask(n, *, max_memory=DEFAULT_MAX_MEMORY):
     """Full causal mask: ``M[i, j] = True`` iff ``j <= i``.
 
     Parameters
     ----------
     n : int
         Sequence length.
+    max_memory : int
+        Refuse an ``n x n`` mask above this many bytes.
 
     Returns
     -------
@@ -152,7 +169,7 @@ def causal_mask(n):
     Raises
     ------
     ValueError
-        If ``n`` is not an integer >= 1.
+        If ``n`` is not an integer >= 1; CostLimitError above ``max_memory``.
 
     References
     ----------
@@ -163,11 +180,11 @@ def causal_mask(n):
     >>> causal_mask(3).astype(int).tolist()
     [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
     """
-    n = check_positive_int(n, "n")
+    n = _check_size(n, max_memory, "a causal mask", bytes_per_entry=2)
     return np.tril(np.ones((n, n), dtype=bool))
 
 
-def sliding_window_mask(n, window):
+def sliding_window_mask(n, window, *, max_memory=DEFAULT_MAX_MEMORY):
     """Sliding-window causal mask of width ``window``: ``i - window < j <= i``.
 
     ``window`` counts the token itself, as in Gemma 2/3 and Mistral (a query sees
@@ -179,6 +196,8 @@ def sliding_window_mask(n, window):
         Sequence length.
     window : int
         Window width, >= 1.
+    max_memory : int
+        Refuse an ``n x n`` mask (and its temporaries) above this many bytes.
 
     Returns
     -------
@@ -187,7 +206,7 @@ def sliding_window_mask(n, window):
     Raises
     ------
     ValueError
-        If ``n`` or ``window`` is not an integer >= 1.
+        If ``n`` or ``window`` is not an integer >= 1; CostLimitError above ``max_memory``.
 
     References
     ----------
@@ -198,7 +217,7 @@ def sliding_window_mask(n, window):
     >>> sliding_window_mask(4, 2).astype(int).tolist()
     [[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
     """
-    n = check_positive_int(n, "n")
+    n = _check_size(n, max_memory, "a sliding-window mask", copies=2)
     window = check_positive_int(window, "window")
     i = np.arange(n)
     d = i[:, None] - i[None, :]
@@ -208,7 +227,7 @@ def sliding_window_mask(n, window):
 def _check_windows(windows, num_layers):
     """``None`` (all global), one int, or a list of per-layer widths (``None`` = global)."""
     if windows is None or isinstance(windows, (int, np.integer)) and not isinstance(windows, bool):
-        windows = [windows] * num_layers
+        windows = [windows] * num_layers  # callers bound num_layers first
     elif isinstance(windows, (str, bytes, bool, float)) or not hasattr(windows, "__iter__"):
         raise InvalidTypeError(f"windows must be None, an int or a list of ints/None, got "
                                f"{windows!r}")
@@ -219,7 +238,7 @@ def _check_windows(windows, num_layers):
             for k, w in enumerate(windows)]
 
 
-def layer_masks(n, num_layers, windows=None):
+def layer_masks(n, num_layers, windows=None, *, max_memory=DEFAULT_MAX_MEMORY):
     """Per-layer masks; ``windows`` is None (all global), an int, or a list (None = global).
 
     Gemma 3 interleaves five sliding-window layers (width 512) with one global layer:
@@ -231,6 +250,8 @@ def layer_masks(n, num_layers, windows=None):
         Sequence length.
     num_layers : int
     windows : None, int or list of (int or None)
+    max_memory : int
+        Refuse masks whose total size exceeds this many bytes.
 
     Returns
     -------
@@ -251,7 +272,7 @@ def layer_masks(n, num_layers, windows=None):
     [7, 10]
     """
     num_layers = check_positive_int(num_layers, "num_layers")
-    n = check_positive_int(n, "n")
+    n = _check_size(n, max_memory, f"num_layers={num_layers} masks", copies=num_layers)
     return [causal_mask(n) if w is None else sliding_window_mask(n, w)
             for w in _check_windows(windows, num_layers)]
 
@@ -322,7 +343,8 @@ def masked_softmax(logits, mask=None, axis=-1):
     Raises
     ------
     ValueError
-        On non-finite logits or a slice with every entry masked.
+        On non-finite logits, a mask that does not broadcast, an axis out of range, or a
+        slice with every entry masked.
 
     References
     ----------
@@ -334,13 +356,18 @@ def masked_softmax(logits, mask=None, axis=-1):
     >>> masked_softmax([[0.0, 5.0], [0.0, 0.0]], causal_mask(2)).tolist()
     [[1.0, 0.0], [0.5, 0.5]]
     """
-    from graphs.validate import check_finite_array
-
     x = check_finite_array(logits, "logits")
+    if x.ndim == 0:
+        raise ValueError("logits must have at least one dimension, got a scalar")
+    axis = check_positive_int(axis, "axis", minimum=-x.ndim, maximum=x.ndim - 1)
     if mask is None:
         keep = np.ones(x.shape, dtype=bool)
     else:
-        keep = np.broadcast_to(np.asarray(to_numpy(mask), dtype=bool), x.shape)
+        try:
+            keep = np.broadcast_to(np.asarray(to_numpy(mask), dtype=bool), x.shape)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"mask must be a boolean array broadcastable to logits {x.shape} "
+                             f"({exc})") from None
     if not keep.any(axis=axis).all():
         raise ValueError("mask leaves a softmax slice with no entry")
     z = np.where(keep, x, -np.inf)
@@ -349,7 +376,7 @@ def masked_softmax(logits, mask=None, axis=-1):
 
 
 @np_random_state("rng")
-def random_attention(n, rng=None, mask=None, temperature=1.0):
+def random_attention(n, rng=None, mask=None, temperature=1.0, *, max_memory=DEFAULT_MAX_MEMORY):
     """Softmax attention with Gaussian logits restricted to ``mask`` (default causal).
 
     Parameters
@@ -362,6 +389,8 @@ def random_attention(n, rng=None, mask=None, temperature=1.0):
         Allowed keys (default :func:`causal_mask`).
     temperature : float
         Logits are standard normal divided by ``temperature`` (> 0).
+    max_memory : int
+        Refuse above this many bytes of ``n x n`` arrays.
 
     Returns
     -------
@@ -383,7 +412,7 @@ def random_attention(n, rng=None, mask=None, temperature=1.0):
     >>> bool(np.allclose(a.sum(axis=1), 1) and np.allclose(np.triu(a, 1), 0))
     True
     """
-    n = check_positive_int(n, "n")
+    n = _check_size(n, max_memory, "random attention", copies=4)
     temperature = check_positive_real(temperature, "temperature")
     mask = causal_mask(n) if mask is None else _check_mask(mask)
     if mask.shape != (n, n):
@@ -391,27 +420,38 @@ def random_attention(n, rng=None, mask=None, temperature=1.0):
     return masked_softmax(rng.normal(size=(n, n)) / temperature, mask)
 
 
-def residual_attention(a):
-    """``(A + I) / 2``: attention averaged with the residual stream, for a validated matrix.
+def half_residual(a):
+    """``(A + I) / 2`` of an already validated matrix: the one place this is written."""
+    out = a * 0.5
+    out[np.diag_indices_from(out)] += 0.5
+    return out
+
+
+@attention_input("attn", single=True)
+def residual_attention(attn, atol=DEFAULT_ATOL, *, heads=None, batch=None):
+    """``(A + I) / 2``: attention averaged with the residual stream.
 
     It is the residual-augmented attention of attention rollout and attention flow
     (Abnar and Zuidema 2020: ``A + I`` with rows renormalised, which for a row-stochastic
-    ``A`` is ``(A + I) / 2``) and the lazy walk ``(Lambda + I) / 2`` of Proposition B.8.
-    Written once here; :func:`graphs.spectral.lazy_walk` is the validating public form.
+    ``A`` is ``(A + I) / 2``) and the lazy walk ``(Lambda + I) / 2`` of Proposition B.8
+    (:func:`graphs.spectral.lazy_walk`).
 
     Parameters
     ----------
-    a : ndarray, shape (n, n)
-        A causal attention matrix (not validated here: callers validate once).
+    attn : attention, one layer (any format of :mod:`graphs.attention`)
+    atol : float
+    heads, batch
+        Head reduction and batch index.
 
     Returns
     -------
     ndarray, shape (n, n)
+        Causal and row-stochastic.
 
     Raises
     ------
     ValueError
-        If ``a`` is not a square 2-D array.
+        If ``attn`` is not a causal attention matrix.
 
     References
     ----------
@@ -423,12 +463,7 @@ def residual_attention(a):
     >>> residual_attention(np.array([[1.0, 0.0], [1.0, 0.0]])).tolist()
     [[1.0, 0.0], [0.5, 0.5]]
     """
-    a = np.asarray(a, dtype=np.float64)
-    if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ValueError(f"a must be a square matrix, got shape {a.shape}")
-    out = a * 0.5
-    out[np.diag_indices_from(out)] += 0.5
-    return out
+    return half_residual(attn)
 
 
 def abar(attended, identity, beta1=1.0, beta2=1.0, normalisation="proof"):
@@ -452,7 +487,7 @@ def abar(attended, identity, beta1=1.0, beta2=1.0, normalisation="proof"):
     Raises
     ------
     ValueError
-        On an unknown normalisation or a non-positive beta.
+        On an unknown normalisation, a non-positive beta, non-finite or mismatched arrays.
 
     References
     ----------
@@ -466,11 +501,20 @@ def abar(attended, identity, beta1=1.0, beta2=1.0, normalisation="proof"):
     check_choice(normalisation, "normalisation", NORMALISATIONS)
     beta1 = check_positive_real(beta1, "beta1")
     beta2 = check_positive_real(beta2, "beta2")
+    attended = check_finite_array(attended, "attended")
+    identity = check_finite_array(identity, "identity")
+    if attended.shape != identity.shape:
+        raise ValueError(f"attended and identity must have the same shape, got {attended.shape} "
+                         f"and {identity.shape}")
     if normalisation == "proof":
-        return attended / beta1 + identity
-    if normalisation == "statement":
-        return (attended + identity) / beta1
-    return attended / beta2 + identity
+        out = attended / beta1 + identity
+    elif normalisation == "statement":
+        out = (attended + identity) / beta1
+    else:
+        out = attended / beta2 + identity
+    if not np.isfinite(out).all():
+        raise ValueError(f"abar overflows float64 with beta1={beta1!r}, beta2={beta2!r}")
+    return out
 
 
 @attention_input("attns")

@@ -44,9 +44,20 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sps
 
-from graphs.validate import InvalidTypeError, check_positive_int, to_numpy
+from graphs.validate import (
+    DEFAULT_MAX_MEMORY,
+    InvalidTypeError,
+    check_cost,
+    check_positive_int,
+    to_numpy,
+)
 
 __all__ = ["GraphData", "as_graph_data", "as_graph", "from_edge_index"]
+
+
+def _ragged(labels):
+    """Labels that numpy would turn into a 2-D array (tuples as node labels) or refuse."""
+    return isinstance(labels, (list, tuple)) and any(isinstance(v, (list, tuple)) for v in labels)
 
 
 class GraphData:
@@ -104,17 +115,18 @@ class GraphData:
 
     def indices(self, labels, name):
         """Indices of a sequence of node labels (integer fast path for 0..n-1 labels)."""
-        arr = np.asarray(to_numpy(labels))
+        arr = np.asarray(to_numpy(labels), dtype=object if _ragged(labels) else None)
         if arr.dtype == bool:
             raise InvalidTypeError(f"{name} must hold nodes, got booleans")
-        if self.range_labels:
+        if self.range_labels and arr.ndim == 1:
             if arr.dtype.kind in "iu":
                 bad = (arr < 0) | (arr >= self.n)
                 if bad.any():
                     raise ValueError(f"{name}: {arr[bad][0]!r} is not a node of G "
                                      f"(nodes are 0..{self.n - 1})")
                 return arr.astype(np.int64)
-        return np.array([self.index_of(v, name) for v in labels], dtype=np.int64)
+        return np.array([self.index_of(v if not isinstance(v, list) else tuple(v), name)
+                         for v in labels], dtype=np.int64)
 
     def order(self, nodelist, name="nodelist"):
         """Permutation ``p`` with ``p[k]`` the index of ``nodelist[k]`` (None: identity).
@@ -147,7 +159,7 @@ class GraphData:
                 raise ValueError(f"{name} must be a (2, k) array (the edge_index layout) or a "
                                  f"list of (u, v) pairs, got shape {arr.shape}{hint}")
             return self.indices(arr[0], name), self.indices(arr[1], name)
-        if isinstance(arr, (str, bytes)) or not hasattr(arr, "__iter__"):
+        if isinstance(arr, (str, bytes, dict, set)) or not hasattr(arr, "__iter__"):
             raise InvalidTypeError(f"{name} must be a (2, k) array or a list of (u, v) pairs, "
                                    f"got {pairs!r}")
         items = list(arr)
@@ -304,6 +316,9 @@ def _from_edge_index(ei, num_nodes, edge_weight, source="edge_index"):
             raise ValueError(f"num_nodes={num_nodes} is too small: edge_index mentions node "
                              f"{n - 1}")
         n = num_nodes
+    # Node arrays alone take about 16 bytes a node; refuse sizes no machine here can hold.
+    check_cost(16 * (n + 1), DEFAULT_MAX_MEMORY, f"num_nodes={n}", "max_memory (graphs.validate."
+               "DEFAULT_MAX_MEMORY)")
     m = ei.shape[1]
     if edge_weight is None:
         w = np.ones(m)

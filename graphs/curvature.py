@@ -84,6 +84,8 @@ def _edge_output(g, rows, cols, vals, edges, func):
             out[(lab[j], lab[i])] = c
         return out
     u, v = g.pair_indices(edges, "edges")
+    if u.size == 0:
+        return np.zeros(0)
     is_edge = np.asarray(g.adjacency[u, v]).ravel() != 0
     if not is_edge.all():
         k = int(np.argmin(is_edge))

@@ -22,7 +22,7 @@ import scipy.sparse as sps
 from scipy.sparse.csgraph import maximum_flow
 
 from graphs.attention import attention_input
-from graphs.causal import residual_attention
+from graphs.causal import half_residual
 from graphs.validate import DEFAULT_ATOL, check_bool, check_index, check_positive_int
 
 __all__ = ["attention_flow", "attention_flow_networkx", "flow_network"]
@@ -35,7 +35,7 @@ def _capacity_edges(layers):
     """(from, to, capacity) of the flow network, nodes numbered ``layer * n + token``."""
     n = layers[0].shape[0]
     for ell, a in enumerate(layers):
-        cap = residual_attention(a)
+        cap = half_residual(a)
         i, j = np.nonzero(np.tril(cap))
         yield ell * n + j, (ell + 1) * n + i, cap[i, j]
 

@@ -34,7 +34,13 @@ from graphs.curvature import (
 from graphs.expansion import cheeger_bounds, cheeger_constant, spectral_gap
 from graphs.resistance import commute_times, effective_resistance, hitting_times, kirchhoff_index
 from graphs.rewiring import fosr, greedy_resistance_rewiring, sdrf
-from graphs.validate import DEFAULT_ATOL, check_positive_int
+from graphs.validate import (
+    DEFAULT_ATOL,
+    DEFAULT_MAX_MEMORY,
+    check_cost,
+    check_positive_int,
+    check_positive_real,
+)
 
 __all__ = [
     "as_graph",
@@ -67,7 +73,8 @@ def _grid(n):
     return nx.convert_node_labels_to_integers(nx.grid_2d_graph(side, side))
 
 
-def compare_decay(n=64, num_layers=8, attn=None, *, atol=DEFAULT_ATOL, heads=None, batch=None):
+def compare_decay(n=64, num_layers=8, attn=None, *, atol=DEFAULT_ATOL, heads=None, batch=None,
+                  max_memory=DEFAULT_MAX_MEMORY, max_seconds=60.0):
     """The last node's sensitivity to every node: causal attention beside GNN graphs of the same size.
 
     Causal: :func:`graphs.paths.last_token_sensitivity` with ``attn`` (default uniform
@@ -85,6 +92,10 @@ def compare_decay(n=64, num_layers=8, attn=None, *, atol=DEFAULT_ATOL, heads=Non
         Any one-layer format of :mod:`graphs.attention`, repeated at every layer.
     atol, heads, batch
         Validation tolerance, head reduction and batch index of ``attn``.
+    max_memory : int
+        Refuse an ``n`` whose ``n x n`` arrays exceed this many bytes.
+    max_seconds : float
+        Refuse ``num_layers`` products of ``n x n`` matrices estimated to take longer.
 
     Returns
     -------
@@ -109,11 +120,14 @@ def compare_decay(n=64, num_layers=8, attn=None, *, atol=DEFAULT_ATOL, heads=Non
     ['causal', 'grid', 'path', 'ring', 'tree']
     """
     from graphs.attention import attention_layers
-    from graphs.causal import causal_mask, uniform_attention
+    from graphs.causal import _check_size, causal_mask, uniform_attention
     from graphs.paths import last_token_sensitivity
 
     n = check_positive_int(n, "n", minimum=4)
     L = check_positive_int(num_layers, "num_layers")
+    _check_size(n, max_memory, "compare_decay's n x n attention and bounds", copies=6)
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
+    check_cost(5e-9 * L * n * n, max_seconds, f"num_layers={L} on n={n} tokens", "max_seconds", unit="s")
     if attn is None:
         A = uniform_attention(causal_mask(n))
     else:

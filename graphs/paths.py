@@ -24,12 +24,12 @@ import sympy as sp
 
 from graphs.attention import attention_input
 from graphs.causal import NORMALISATIONS, _check_mask, _check_windows, abar, normalised_layers
-from graphs.causal import residual_attention
+from graphs.causal import half_residual
 from graphs.validate import (
     DEFAULT_ATOL,
-    CostLimitError,
     check_bool,
     check_choice,
+    check_cost,
     check_index,
     check_positive_int,
     check_positive_real,
@@ -71,10 +71,7 @@ def _dp_seconds(operations, digits):
 
 
 def _refuse_if_slow(seconds, max_seconds, what):
-    if seconds > max_seconds:
-        raise CostLimitError(f"{what} would take about {seconds:.3g} s (estimated), more than "
-                             f"max_seconds={max_seconds:g}; pass a larger max_seconds= to compute "
-                             "it anyway")
+    check_cost(seconds, max_seconds, what, "max_seconds", unit="s")
 
 
 def _check_n_i(n, i):
@@ -125,8 +122,7 @@ def path_count_closed_form(n, i, num_layers, *, max_seconds=MAX_SECONDS):
     if i > n:
         return 0
     d = _digits(n - i, L)
-    _refuse_if_slow(_comb_seconds(d), max_seconds, f"path_count: the count has about {d:,} "
-                    "digits and")
+    _refuse_if_slow(_comb_seconds(d), max_seconds, f"path_count: a count of about {d:,} digits")
     return math.comb(n - i + L - 1, L - 1)
 
 
@@ -334,19 +330,23 @@ def path_count(n, i, num_layers, window=None, masks=None, *, max_seconds=MAX_SEC
     if isinstance(window, (bool, np.bool_, float, str, bytes)):
         raise ValueError(f"window must be None, an int >= 1 or a list of widths/None, got "
                          f"{window!r}")
-    windows = _check_windows(window, L)
-    if i > n:
-        return 0
-    if all(w is None for w in windows):
+    if window is None:
         return path_count_closed_form(n, i, L, max_seconds=max_seconds)
     if isinstance(window, (int, np.integer)):
-        w, m = windows[0], n - i
+        w, m = check_positive_int(window, "window"), n - i
+        if i > n:
+            return 0
         terms = min(L, m // w) + 1
         d = _digits(m, L)
         _refuse_if_slow(terms * _comb_seconds(d), max_seconds,
                         f"path_count: inclusion-exclusion over {terms:,} binomials of up to "
                         f"{d:,} digits")
         return _window_closed_form(m, L, w)
+    windows = _check_windows(window, L)
+    if i > n:
+        return 0
+    if all(w is None for w in windows):
+        return path_count_closed_form(n, i, L, max_seconds=max_seconds)
     return path_count_windows(n, i, windows, max_seconds=max_seconds)
 
 
@@ -442,9 +442,14 @@ def sensitivity_constant(num_layers, beta2=1.0, beta3=1.0, sigma_psi=1.0, normal
     beta3 = check_positive_real(beta3, "beta3")
     sigma_psi = check_positive_real(sigma_psi, "sigma_psi")
     check_choice(normalisation, "normalisation", NORMALISATIONS)
-    if normalisation == "statement":
-        return float(sigma_psi ** L)
-    return float((sigma_psi / beta2 + 1.0) ** L / beta3)
+    try:
+        c = sigma_psi ** L if normalisation == "statement" else (sigma_psi / beta2 + 1.0) ** L / beta3
+    except OverflowError:
+        c = math.inf
+    if not math.isfinite(c):
+        raise ValueError(f"the constant overflows float64 for sigma_psi={sigma_psi!r}, "
+                         f"beta2={beta2!r}, num_layers={L}")
+    return float(c)
 
 
 @attention_input("attns")
@@ -549,7 +554,7 @@ def rollout(attns, residual=True, atol=DEFAULT_ATOL, *, heads=None, batch=None):
     residual = check_bool(residual, "residual")
     out = np.eye(attns[0].shape[0])
     for a in attns:
-        out = (residual_attention(a) if residual else a) @ out
+        out = (half_residual(a) if residual else a) @ out
     return out
 
 

@@ -31,6 +31,7 @@ from graphs.resistance import _connected, _dense_inverse
 from graphs.validate import (
     DEFAULT_MAX_MEMORY,
     check_bool,
+    check_cost,
     check_positive_int,
     check_positive_real,
     check_real,
@@ -90,7 +91,7 @@ def _touched(nbr, k, l):
 
 @_combinatorial
 def sdrf(G, max_iterations=10, *, tau=1.0, removal_bound=0.5, remove_edges=True, seed=None,
-         num_nodes=None):
+         num_nodes=None, max_seconds=60.0):
     """Stochastic Discrete Ricci Flow (Topping et al. 2022, Algorithm 1).
 
     Each iteration finds the edge ``(i, j)`` of least balanced Forman curvature, scores
@@ -114,6 +115,8 @@ def sdrf(G, max_iterations=10, *, tau=1.0, removal_bound=0.5, remove_edges=True,
     seed : None, int or numpy.random.Generator
     num_nodes : int, optional
         For ``edge_index`` input.
+    max_seconds : float
+        Refuse, before starting, a run estimated to take longer.
 
     Returns
     -------
@@ -140,11 +143,17 @@ def sdrf(G, max_iterations=10, *, tau=1.0, removal_bound=0.5, remove_edges=True,
     ([(3, 5)], [-0.5, -0.6])
     """
     iters = check_positive_int(max_iterations, "max_iterations", minimum=0)
-    tau = check_positive_real(tau, "tau") if tau != math.inf else math.inf
+    tau = math.inf if isinstance(tau, float) and tau == math.inf else check_positive_real(tau, "tau")
     removal_bound = check_real(removal_bound, "removal_bound")
     remove_edges = check_bool(remove_edges, "remove_edges")
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
     rng = create_rng(seed)
     nbr = _neighbour_sets(G)
+    dmax = max((len(s) for s in nbr), default=0)
+    # Per iteration: (dmax + 1)^2 candidates and as many local curvature updates, each a few
+    # set operations on neighbourhoods of size dmax (~1 us each), plus the scans for the extremes.
+    check_cost(iters * (1e-6 * (dmax + 1) ** 4 + 2e-7 * G.adjacency.nnz), max_seconds,
+               f"sdrf with max_iterations={iters}", "max_seconds", unit="s")
     curv = {}
     _refresh(curv, nbr, range(G.n))
     added, removed, trace = [], [], []
@@ -246,8 +255,17 @@ def _adjacency(nbr):
     return sps.csr_array((np.ones(rows.size), (rows, cols)), shape=(n, n))
 
 
+def _check_additions(g, k, name, seconds_each, max_seconds):
+    """At most the number of non-edges, and within the time budget."""
+    free = g.n * (g.n - 1) // 2 - (g.adjacency.nnz - g.selfloops.size) // 2
+    if k > free:
+        raise ValueError(f"{name}={k}, but the graph has only {free} non-edges to add")
+    check_cost(k * seconds_each, max_seconds, f"{name}={k}", "max_seconds", unit="s")
+
+
 @_combinatorial
-def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=None):
+def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=None,
+         max_seconds=60.0):
     """First-order Spectral Rewiring (Karhadkar et al. 2023, Algorithm 1).
 
     Keeps an estimate ``x`` of the eigenvector of the second largest eigenvalue of
@@ -268,6 +286,8 @@ def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=N
         The random start of the power iteration.
     num_nodes : int, optional
         For ``edge_index`` input.
+    max_seconds : float
+        Refuse, before starting, a run estimated to take longer.
 
     Returns
     -------
@@ -280,7 +300,7 @@ def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=N
     NotImplementedForGraph
         For directed graphs, multigraphs, self-loops or weights.
     ValueError
-        On bad parameters, or when the graph is complete (no edge left to add).
+        On bad parameters, or more additions than non-edges.
 
     References
     ----------
@@ -295,6 +315,10 @@ def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=N
     """
     steps = check_positive_int(num_iterations, "num_iterations", minimum=0)
     power = check_positive_int(initial_power_iters, "initial_power_iters", minimum=0)
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
+    per_step = 2e-8 * (G.n + G.adjacency.nnz) + 1e-6
+    _check_additions(G, steps, "num_iterations", per_step, max_seconds)
+    check_cost(power * per_step, max_seconds, f"initial_power_iters={power}", "max_seconds", unit="s")
     rng = create_rng(seed)
     nbr = _neighbour_sets(G)
     n = G.n
@@ -327,7 +351,8 @@ def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=N
 @not_implemented_for("multigraph")
 @not_implemented_for("directed")
 def greedy_resistance_rewiring(G, num_edges=1, weight="weight", *, new_weight=1.0,
-                               num_nodes=None, edge_weight=None, max_memory=DEFAULT_MAX_MEMORY):
+                               num_nodes=None, edge_weight=None, max_memory=DEFAULT_MAX_MEMORY,
+                               max_seconds=60.0):
     """Add, one at a time, the edge that lowers the total effective resistance the most.
 
     Adding an edge ``(u, v)`` of conductance ``w`` lowers the total effective resistance
@@ -350,6 +375,8 @@ def greedy_resistance_rewiring(G, num_edges=1, weight="weight", *, new_weight=1.
         For ``edge_index`` input.
     max_memory : int
         Dense ``n x n`` matrices are used; refused above this many bytes.
+    max_seconds : float
+        Refuse, before starting, a run estimated to take longer.
 
     Returns
     -------
@@ -362,8 +389,8 @@ def greedy_resistance_rewiring(G, num_edges=1, weight="weight", *, new_weight=1.
     NotImplementedForGraph
         For directed graphs, multigraphs or self-loops.
     ValueError
-        For a disconnected graph, bad parameters, a complete graph, or more than
-        ``max_memory``.
+        For a disconnected graph, bad parameters, more additions than non-edges, or more
+        than ``max_memory``.
 
     References
     ----------
@@ -379,8 +406,10 @@ def greedy_resistance_rewiring(G, num_edges=1, weight="weight", *, new_weight=1.
     k = check_positive_int(num_edges, "num_edges", minimum=0)
     w = check_positive_real(new_weight, "new_weight")
     max_memory = check_positive_real(max_memory, "max_memory")
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
     _connected(G, "greedy_resistance_rewiring")
     n = G.n
+    _check_additions(G, k, "num_edges", 2e-8 * n * n, max_seconds)
     X = _dense_inverse(G, max_memory / 2) - 1.0 / n  # L^+
     X2 = X @ X
     A = G.adjacency.toarray() != 0

@@ -28,10 +28,10 @@ import numpy as np
 import sympy as sp
 
 from graphs.attention import attention_input
-from graphs.causal import residual_attention
+from graphs.causal import half_residual
 from graphs.validate import (
     DEFAULT_ATOL,
-    CostLimitError,
+    check_cost,
     check_positive_int,
     check_positive_real,
     check_real,
@@ -126,10 +126,7 @@ def _symbolic_stochastic(n, name):
 
 
 def _refuse_symbolic(seconds, max_seconds, what):
-    if seconds > max_seconds:
-        raise CostLimitError(f"{what} would take about {seconds:.3g} s (estimated), more than "
-                             f"max_seconds={max_seconds:g}; pass a larger max_seconds= to compute "
-                             "it anyway")
+    check_cost(seconds, max_seconds, what, "max_seconds", unit="s")
 
 
 def lemma_b6_symbolic(n=4, *, max_seconds=10.0):
@@ -169,7 +166,7 @@ def lemma_b6_symbolic(n=4, *, max_seconds=10.0):
     """
     n = check_positive_int(n, "n")
     max_seconds = check_positive_real(max_seconds, "max_seconds")
-    _refuse_symbolic(3.0 * 8.0 ** (n - 7), max_seconds, f"lemma_b6_symbolic({n})")
+    _refuse_symbolic(3.0 * 8.0 ** min(n - 7, 300), max_seconds, f"lemma_b6_symbolic(n={n})")
     A, _ = _symbolic_stochastic(n, "a")
     lam = sp.Symbol("lambda")
     ones = sp.ones(n, 1)
@@ -214,7 +211,7 @@ def lemma_b7_symbolic(n=3, *, max_seconds=10.0):
     """
     n = check_positive_int(n, "n")
     max_seconds = check_positive_real(max_seconds, "max_seconds")
-    _refuse_symbolic(1e-3 * n ** 3, max_seconds, f"lemma_b7_symbolic({n})")
+    _refuse_symbolic(1e-3 * float(n) ** 3, max_seconds, f"lemma_b7_symbolic(n={n})")
     A, _ = _symbolic_stochastic(n, "a")
     B, _ = _symbolic_stochastic(n, "b")
     P = A * B
@@ -237,7 +234,7 @@ def lazy_walk(attn, atol=DEFAULT_ATOL, *, heads=None, batch=None):
     Returns
     -------
     ndarray, shape (n, n)
-        Computed by :func:`graphs.causal.residual_attention`.
+        The same matrix as :func:`graphs.causal.residual_attention`.
 
     Raises
     ------
@@ -253,7 +250,7 @@ def lazy_walk(attn, atol=DEFAULT_ATOL, *, heads=None, batch=None):
     >>> lazy_walk([[1.0, 0.0], [1.0, 0.0]]).tolist()
     [[1.0, 0.0], [0.5, 0.5]]
     """
-    return residual_attention(attn)
+    return half_residual(attn)
 
 
 def _power(T, L):
@@ -304,7 +301,7 @@ def spectral_limit(attn, eps=1e-6, atol=DEFAULT_ATOL, max_layers=10**7, *, heads
     """
     eps = check_real(eps, "eps", 0, 1, low_open=True, high_open=True)
     max_layers = check_positive_int(max_layers, "max_layers")
-    T = residual_attention(attn)
+    T = half_residual(attn)
     n = len(T)
     info = eigen_summary(attn, atol)
     diag = np.diag(T)

@@ -64,6 +64,23 @@ def to_numpy(obj):
     torch is never imported). Low-precision tensors (bf16) are widened on the tensor side
     first when they offer ``float()``, since numpy has no bfloat16.
 
+    Parameters
+    ----------
+    obj : object
+
+    Returns
+    -------
+    object
+        A numpy array for tensor-like input, else ``obj`` itself.
+
+    Raises
+    ------
+    None
+
+    References
+    ----------
+    PyTorch, ``Tensor.detach``, ``Tensor.cpu``, ``Tensor.numpy``: the interface relied on.
+
     Examples
     --------
     >>> to_numpy([1, 2])
@@ -106,6 +123,10 @@ def check_positive_int(value, name, minimum=1, maximum=None):
         If ``value`` is not an integer.
     ValueError
         If it is out of range.
+
+    References
+    ----------
+    PEP 3141, ``numbers.Integral`` (numpy integers qualify, bools do not).
 
     Examples
     --------
@@ -152,6 +173,10 @@ def check_real(value, name, low=None, high=None, low_open=False, high_open=False
     ValueError
         If it is NaN, infinite or out of range.
 
+    References
+    ----------
+    PEP 3141, ``numbers.Real``; IEEE 754 (NaN and infinities are refused).
+
     Examples
     --------
     >>> check_real(0.5, "alpha", 0, 1, high_open=True)
@@ -178,12 +203,28 @@ def check_real(value, name, low=None, high=None, low_open=False, high_open=False
 def check_positive_real(value, name, allow_zero=False, maximum=None):
     """Return ``value`` as a finite float ``> 0`` (or ``>= 0``), or raise naming ``name``.
 
+    Parameters
+    ----------
+    value : real number
+    name : str
+    allow_zero : bool
+    maximum : float, optional
+        Inclusive upper bound.
+
+    Returns
+    -------
+    float
+
     Raises
     ------
     InvalidTypeError
         If ``value`` is not a real number (bools and strings included).
     ValueError
         If it is NaN, infinite, negative, zero (unless ``allow_zero``) or above ``maximum``.
+
+    References
+    ----------
+    PEP 3141, ``numbers.Real``; IEEE 754.
 
     Examples
     --------
@@ -210,6 +251,24 @@ def check_positive_real(value, name, allow_zero=False, maximum=None):
 def check_bool(value, name):
     """Return ``value`` if it is a bool (Python or numpy); strings such as ``"False"`` are refused.
 
+    Parameters
+    ----------
+    value : bool
+    name : str
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    InvalidTypeError
+        For anything but ``True``/``False`` (1, ``"False"``, None...).
+
+    References
+    ----------
+    Issue 14 of this project: truthy strings counted as True.
+
     Examples
     --------
     >>> check_bool(True, "residual")
@@ -230,6 +289,29 @@ def check_index(value, name, size):
 
     Negative values count from the end, as in Python.
 
+    Parameters
+    ----------
+    value : int
+    name : str
+    size : int
+        Length of the sequence.
+
+    Returns
+    -------
+    int
+        In ``[0, size)``.
+
+    Raises
+    ------
+    InvalidTypeError
+        If ``value`` is not an integer.
+    ValueError
+        If it is outside ``[-size, size)``.
+
+    References
+    ----------
+    Python language reference, subscriptions (negative indices).
+
     Examples
     --------
     >>> check_index(-1, "target", 4)
@@ -245,6 +327,29 @@ def check_index(value, name, size):
 
 def check_choice(value, name, choices):
     """Return ``value`` if it is one of ``choices``, else raise naming the allowed set.
+
+    Parameters
+    ----------
+    value : str or number
+    name : str
+    choices : tuple
+        The allowed values; a value must equal one and be of the same kind (``True`` does
+        not pass for ``1``).
+
+    Returns
+    -------
+    The value.
+
+    Raises
+    ------
+    InvalidTypeError
+        For values that are not strings or numbers.
+    ValueError
+        For values outside ``choices`` (misspellings never fall back to a default).
+
+    References
+    ----------
+    Issue 14 of this project: a misspelt option silently used the default.
 
     Examples
     --------
@@ -272,6 +377,24 @@ def check_atol(value, name="atol"):
     ``nan`` and ``inf`` are refused (they would switch every comparison off), and so is
     anything above :data:`MAX_ATOL`, which would accept matrices that are not attention.
 
+    Parameters
+    ----------
+    value : float
+    name : str
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InvalidTypeError, ValueError
+        As :func:`check_positive_real`.
+
+    References
+    ----------
+    Barbero et al. (2024), Theorem B.5, p. 16: row-stochastic causal attention.
+
     Examples
     --------
     >>> check_atol(1e-4)
@@ -290,9 +413,28 @@ def check_cost(amount, limit, what, keyword, unit="bytes"):
     The message names what would be computed, its estimated size, the limit and the
     keyword argument that raises it.
 
+    Parameters
+    ----------
+    amount, limit : float
+        Estimated cost and the allowed maximum.
+    what : str
+        What would be computed.
+    keyword : str
+        The keyword argument that raises the limit.
+    unit : str
+        ``"bytes"`` (printed in GiB), ``"s"`` (an estimated time) or any other unit name.
+
+    Returns
+    -------
+    None
+
     Raises
     ------
     CostLimitError
+
+    References
+    ----------
+    Issue 14 of this project: estimate the cost before starting and refuse with the limit.
 
     Examples
     --------
@@ -306,6 +448,8 @@ def check_cost(amount, limit, what, keyword, unit="bytes"):
         return
     if unit == "bytes":
         size, cap = f"{amount / 2**30:.3g} GiB", f"{limit / 2**30:.3g} GiB"
+    elif unit == "s":
+        size, cap = f"{amount:.3g} s (estimated)", f"{limit:g} s"
     else:
         size, cap = f"{amount:.3g} {unit}", f"{limit:.3g} {unit}"
     raise CostLimitError(f"{what} needs about {size}, more than {keyword}={cap}; pass a "
@@ -315,8 +459,28 @@ def check_cost(amount, limit, what, keyword, unit="bytes"):
 def check_finite_array(values, name, ndim=None, dtype=float):
     """Return ``values`` as a numpy array with only finite entries.
 
-    Raises ValueError naming ``name`` and the first non-finite index; non-numeric input
-    (strings, objects) raises :class:`InvalidTypeError`.
+    Parameters
+    ----------
+    values : array_like or tensor
+    name : str
+    ndim : int, optional
+        Required number of dimensions.
+    dtype : numpy dtype
+
+    Returns
+    -------
+    ndarray
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the first non-finite index, a wrong ``ndim`` or an empty array.
+    InvalidTypeError
+        For non-numeric input (strings, objects).
+
+    References
+    ----------
+    NumPy, ``numpy.isfinite``.
 
     Examples
     --------
@@ -348,6 +512,24 @@ def check_finite_array(values, name, ndim=None, dtype=float):
 def check_same_length(a, b, name_a, name_b):
     """Raise ValueError unless ``len(a) == len(b)``.
 
+    Parameters
+    ----------
+    a, b : sized
+    name_a, name_b : str
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming both arguments and their lengths.
+
+    References
+    ----------
+    Python data model, ``__len__``.
+
     Examples
     --------
     >>> check_same_length([1, 2], [1], "x", "x_star")
@@ -363,6 +545,24 @@ def check_same_length(a, b, name_a, name_b):
 
 def as_dense_array(matrix, name):
     """Convert a numpy array, scipy sparse matrix or tensor to a finite dense 2-D float64 array.
+
+    Parameters
+    ----------
+    matrix : array_like, scipy sparse matrix or tensor
+    name : str
+
+    Returns
+    -------
+    ndarray, 2-D, float64
+
+    Raises
+    ------
+    ValueError, InvalidTypeError
+        As :func:`check_finite_array`.
+
+    References
+    ----------
+    SciPy, ``scipy.sparse`` (``toarray``).
 
     Examples
     --------
@@ -479,6 +679,12 @@ def check_attention_layers(attns, name="attns", atol=DEFAULT_ATOL):
     Accepts a list of (n, n) matrices or an array of shape (L, n, n). Model outputs with
     head and batch axes (HF ``output_attentions``, TransformerLens stacks) go through
     :func:`graphs.attention.attention_layers`, which needs an explicit head reduction.
+
+    Parameters
+    ----------
+    attns : list of (n, n) matrices or array (L, n, n)
+    name : str
+    atol : float
 
     Returns
     -------

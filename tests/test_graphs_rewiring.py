@@ -124,8 +124,12 @@ def test_rewiring_refusals():
         graphs.sdrf(nx.Graph([(0, 1, {"weight": 2.0})]))
     with pytest.raises(graphs.NotImplementedForGraph, match="directed"):
         graphs.fosr(nx.DiGraph([(0, 1)]))
-    with pytest.raises(ValueError, match="complete"):
+    with pytest.raises(ValueError, match="only 0 non-edges"):
         graphs.fosr(nx.complete_graph(4), 1)
+    with pytest.raises(ValueError, match="only 3 non-edges"):
+        graphs.greedy_resistance_rewiring(nx.path_graph(4), 4)
+    with pytest.raises(graphs.CostLimitError, match="max_seconds"):
+        graphs.sdrf(nx.path_graph(4), 10**12)
     with pytest.raises(ValueError, match="connected"):
         graphs.greedy_resistance_rewiring(nx.Graph([(0, 1), (2, 3)]))
     with pytest.raises(ValueError, match="tau"):
