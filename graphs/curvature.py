@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sps
 from scipy.optimize import linprog
 
-from graphs.decorators import not_implemented_for
+from graphs.decorators import combinatorial
 from graphs.validate import check_choice, check_real
 
 __all__ = [
@@ -99,14 +99,7 @@ def _edge_output(g, rows, cols, vals, edges, func):
     return out
 
 
-def _guards(func):
-    # Combinatorial definitions: each refused type on its own line means "or", as in networkx.
-    for kind in ("weighted", "selfloops", "multigraph", "directed"):
-        func = not_implemented_for(kind)(func)
-    return func
-
-
-@_guards
+@combinatorial
 def balanced_forman_curvature(G, edges=None, *, num_nodes=None):
     """Balanced Forman curvature of every edge (Topping et al. 2022, Definition 1).
 
@@ -163,7 +156,7 @@ def balanced_forman_curvature(G, edges=None, *, num_nodes=None):
     return _edge_output(G, rows, cols, vals, edges, "balanced_forman_curvature")
 
 
-@_guards
+@combinatorial
 def augmented_forman_curvature(G, edges=None, *, cycles=4, num_nodes=None):
     """Augmented Forman curvature: ``4 - d_i - d_j + 3 |triangles| (+ 2 |4-cycles|)``.
 
@@ -258,7 +251,7 @@ def _wasserstein(nbr, x, y, alpha):
     return float(res.fun)
 
 
-@_guards
+@combinatorial
 def ollivier_ricci_curvature(G, edges=None, *, alpha=0.5, num_nodes=None):
     """Ollivier-Ricci curvature ``1 - W1(mu_x, mu_y)`` of every edge, exactly.
 

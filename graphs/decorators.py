@@ -16,7 +16,8 @@ import numpy as np
 from graphs.convert import GraphData, _directed_reason, as_graph_data
 from graphs.validate import InvalidTypeError
 
-__all__ = ["NotImplementedForGraph", "not_implemented_for", "np_random_state", "create_rng"]
+__all__ = ["NotImplementedForGraph", "not_implemented_for", "combinatorial", "np_random_state",
+           "create_rng"]
 
 GRAPH_TYPES = ("directed", "undirected", "multigraph", "weighted", "selfloops")
 
@@ -132,6 +133,44 @@ def not_implemented_for(*graph_types):
         return wrapper
 
     return decorator
+
+
+def combinatorial(func):
+    """Decorator: the function is defined on simple, undirected, unweighted graphs only.
+
+    Refuses directed graphs, multigraphs, self-loops and non-unit weights, checked in that
+    order (each on its own ``not_implemented_for`` line, so any one of them is refused).
+
+    Parameters
+    ----------
+    func : callable
+        Its first argument is the graph.
+
+    Returns
+    -------
+    callable
+
+    Raises
+    ------
+    NotImplementedForGraph
+        At call time, for a graph of any refused type.
+
+    References
+    ----------
+    Topping et al. (2022), Definition 1 (curvature on simple graphs); NetworkX,
+    ``not_implemented_for``.
+
+    Examples
+    --------
+    >>> @combinatorial
+    ... def edges(G):
+    ...     return G.adjacency.nnz // 2
+    >>> edges(nx.path_graph(3))
+    2
+    """
+    for kind in ("weighted", "selfloops", "multigraph", "directed"):
+        func = not_implemented_for(kind)(func)
+    return func
 
 
 def create_rng(seed, name="seed"):

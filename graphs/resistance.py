@@ -537,6 +537,8 @@ def hitting_times(G, weight="weight", *, nodelist=None, num_nodes=None, edge_wei
     _connected(g, "hitting_times")
     order = g.order(nodelist)
     n = g.n
+    if n == 1:
+        return np.zeros((1, 1))  # the walk starts where it must arrive
     check_cost(_dense_bytes(n), max_memory, f"a dense {n} x {n} fundamental matrix",
                "max_memory")
     A = g.adjacency.toarray()

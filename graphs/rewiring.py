@@ -26,7 +26,7 @@ import scipy.sparse as sps
 
 from graphs.convert import GraphData
 from graphs.curvature import bfc_edge
-from graphs.decorators import create_rng, not_implemented_for
+from graphs.decorators import combinatorial, create_rng, not_implemented_for
 from graphs.resistance import _connected, _dense_inverse
 from graphs.validate import (
     DEFAULT_MAX_MEMORY,
@@ -65,12 +65,6 @@ def _neighbour_sets(g):
     return [set(A.indices[A.indptr[i]:A.indptr[i + 1]].tolist()) for i in range(g.n)]
 
 
-def _combinatorial(func):
-    for kind in ("weighted", "selfloops", "multigraph", "directed"):
-        func = not_implemented_for(kind)(func)
-    return func
-
-
 # ----------------------------------------------------------------------------- SDRF
 
 def _key(i, j):
@@ -89,7 +83,7 @@ def _touched(nbr, k, l):
     return nbr[k] | nbr[l] | {k, l}
 
 
-@_combinatorial
+@combinatorial
 def sdrf(G, max_iterations=10, *, tau=1.0, removal_bound=0.5, remove_edges=True, seed=None,
          num_nodes=None, max_seconds=60.0):
     """Stochastic Discrete Ricci Flow (Topping et al. 2022, Algorithm 1).
@@ -263,7 +257,7 @@ def _check_additions(g, k, name, seconds_each, max_seconds):
     check_cost(k * seconds_each, max_seconds, f"{name}={k}", "max_seconds", unit="s")
 
 
-@_combinatorial
+@combinatorial
 def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=None,
          max_seconds=60.0):
     """First-order Spectral Rewiring (Karhadkar et al. 2023, Algorithm 1).

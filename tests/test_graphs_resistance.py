@@ -96,3 +96,10 @@ def test_refusals_name_the_limit_and_the_remedy():
         graphs.effective_resistance(nx.path_graph(4), pairs=np.array([[0, 1], [1, 2], [2, 3]]))
     with pytest.raises(ValueError, match="not a node of G"):
         graphs.effective_resistance(nx.path_graph(4), pairs=[(0, 9)])
+
+
+def test_single_node_graph_has_zero_resistance_and_times():
+    G = nx.empty_graph(1)
+    for func in (graphs.effective_resistance, graphs.commute_times, graphs.hitting_times):
+        assert func(G).tolist() == [[0.0]]
+    assert graphs.kirchhoff_index(G) == 0.0
