@@ -206,7 +206,7 @@ def _sketch_size(num_pairs, eps, delta):
                          / (eps ** 2 / 2 - eps ** 3 / 3)))
 
 
-def _block_cg(L, B, rtol=1e-10, maxiter=None):
+def _block_cg(L, B, rtol=1e-9, maxiter=None):
     """Jacobi-preconditioned conjugate gradients for ``L X = B``, columns in parallel.
 
     ``L`` is a connected graph's Laplacian (singular, positive semi-definite); every column
@@ -244,9 +244,10 @@ def _sketch_pairs(g, u, v, eps, delta, rng, max_memory):
     """Spielman-Srivastava estimate: R_uv ~ ||Z (e_u - e_v)||^2 with Z = Q W^(1/2) B L^+."""
     A = sps.triu(g.adjacency, k=1).tocoo()  # each undirected edge once, loops dropped
     n, me = g.n, A.nnz
-    k = _sketch_size(len(u), eps, delta)
-    block = 64
-    check_cost(8 * n * (6 * block + 2) + 8 * k * n, max_memory,
+    distinct = np.unique(np.stack([np.minimum(u, v), np.maximum(u, v)]), axis=1).shape[1]
+    k = _sketch_size(distinct, eps, delta)  # the union bound runs over distinct pairs
+    block = 128
+    check_cost(8 * n * (6 * block + 2) + 8 * k * n + 64 * 2**20, max_memory,
                f"the sketch of {k} Laplacian solves on {n} nodes", "max_memory")
     L = g.laplacian()
     sqw = np.sqrt(A.data)
@@ -259,8 +260,14 @@ def _sketch_pairs(g, u, v, eps, delta, rng, max_memory):
         np.add.at(Y, A.row, q)
         np.add.at(Y, A.col, -q)
         Zt[start:start + c] = _block_cg(L, Y).T
-    d = Zt[:, u] - Zt[:, v]
-    return np.einsum("ij,ij->j", d, d), k
+    # Squared distances in chunks of pairs: a (k, pairs) difference at once would take
+    # 8 k P bytes (3 GB for every edge of a 100,000-node graph).
+    out = np.empty(len(u))
+    step = max(1, (64 * 2**20) // (8 * k))
+    for s in range(0, len(u), step):
+        d = Zt[:, u[s:s + step]] - Zt[:, v[s:s + step]]
+        out[s:s + step] = np.einsum("ij,ij->j", d, d)
+    return out, k
 
 
 def _edge_pairs(g):

@@ -142,6 +142,33 @@ CASES = {
                                                  max_seconds=1.0), finite),
 }
 
+# The validators and the seed helper: only their value arguments are fuzzed (``name`` is the
+# caller's label for the message, not user input).
+V = graphs.validate
+VALIDATORS = {
+    "check_positive_int": (V.check_positive_int, dict(value=3, name="n", minimum=1), lambda v: v >= 1),
+    "check_positive_real": (V.check_positive_real, dict(value=0.5, name="x"), lambda v: v > 0),
+    "check_real": (V.check_real, dict(value=0.5, name="x", low=0, high=1), lambda v: 0 <= v <= 1),
+    "check_bool": (V.check_bool, dict(value=True, name="flag"), lambda v: isinstance(v, bool)),
+    "check_index": (V.check_index, dict(value=-1, name="target", size=4), lambda v: 0 <= v < 4),
+    "check_choice": (V.check_choice, dict(value="a", name="opt", choices=("a", "b")),
+                     lambda v: v in ("a", "b")),
+    "check_atol": (V.check_atol, dict(value=1e-5), lambda v: 0 <= v <= 0.1),
+    "check_finite_array": (V.check_finite_array, dict(values=[1.0], name="x"), finite),
+    "as_dense_array": (V.as_dense_array, dict(matrix=np.eye(2), name="M"), finite),
+    "check_attention_matrix": (V.check_attention_matrix, dict(matrix=A4, name="attn", atol=1e-5), stochastic),
+    "check_attention_layers": (V.check_attention_layers, dict(attns=[A4], name="attns", atol=1e-5),
+                               lambda ls: all(stochastic(a) for a in ls)),
+    "create_rng": (graphs.decorators.create_rng, dict(seed=0, name="seed"),
+                   lambda r: isinstance(r, np.random.Generator)),
+}
+FUZZED = {"check_positive_int": ["value"], "check_positive_real": ["value"], "check_real": ["value"],
+          "check_bool": ["value"], "check_index": ["value"], "check_choice": ["value"],
+          "check_finite_array": ["values"], "as_dense_array": ["matrix"],
+          "check_attention_matrix": ["matrix", "atol"], "check_attention_layers": ["attns", "atol"],
+          "create_rng": ["seed"]}
+CASES.update(VALIDATORS)
+
 # Words that may name an argument in an error about it (the graph's errors speak of its form).
 ALIASES = {
     "G": ("G", "edge", "adjacency", "graph", "node", "weight", "directed", "self-loop", "multigraph",
@@ -154,7 +181,8 @@ ALIASES = {
     "edges": ("edges",), "pairs": ("pairs",), "nodelist": ("nodelist", "node"),
     "targets": ("targets", "node"), "edge_index": ("edge_index",), "n": ("n", "token", "shape"),
     "num_nodes": ("num_nodes",), "edge_weight": ("edge_weight", "weight"),
-    "seed": ("seed",), "rng": ("rng",), "max_layers": ("max_layers", "eps"),
+    "seed": ("seed",), "rng": ("rng",), "value": ("n ", "x ", "flag", "target", "opt", "atol", "value"),
+    "values": ("x ", "x has", "x must"), "matrix": ("M ", "M must", "M has", "attn"), "max_layers": ("max_layers", "eps"),
     "eps": ("eps",), "i": ("i must", "i ", "token"), "target": ("target",),
 }
 
@@ -182,7 +210,7 @@ def _alarm(signum, frame):
 @given(data=st.data())
 def test_bad_arguments_are_refused_by_name_or_give_valid_results(name, data):
     func, valid, invariant = CASES[name]
-    arg = data.draw(st.sampled_from(sorted(valid)), label="argument")
+    arg = data.draw(st.sampled_from(sorted(FUZZED.get(name, valid))), label="argument")
     value = data.draw(BAD, label="value")
     kwargs = dict(valid, **{arg: value})
     old = signal.signal(signal.SIGALRM, _alarm)
