@@ -52,7 +52,7 @@ def bench_fosr(fosr, n_cliques=40, steps=200):
     fosr.edge_rewire(ei, num_iterations=1)  # compile
     t_anchor, out = best_of(lambda: fosr.edge_rewire(ei.copy(), num_iterations=steps,
                                                      initial_power_iters=50), repeat=2)
-    t_ours, ours = best_of(lambda: graphs.fosr(ei, steps, initial_power_iters=50, seed=0), repeat=1)
+    t_ours, ours = best_of(lambda: graphs.fosr(ei, steps, initial_power_iters=50, seed=0), repeat=3)
     H = nx.Graph()
     H.add_edges_from(out[0].T.tolist())
     print(f"  spectral gap {graphs.spectral_gap(G):.4f} -> anchor {graphs.spectral_gap(H):.4f}, "
@@ -65,8 +65,8 @@ def bench_bfc(sdrf, n=2000):
     G = nx.random_regular_graph(4, n, seed=0)
     A = nx.to_numpy_array(G)
     sdrf.balanced_forman_curvature(A[:10, :10].copy())  # compile
-    t_anchor, C = best_of(lambda: sdrf.balanced_forman_curvature(A), repeat=1)
-    t_ours, ours = best_of(lambda: graphs.balanced_forman_curvature(G), repeat=1)
+    t_anchor, C = best_of(lambda: sdrf.balanced_forman_curvature(A), repeat=2)
+    t_ours, ours = best_of(lambda: graphs.balanced_forman_curvature(G), repeat=3)
     diff = sum(abs(C[u, v] - ours[(u, v)]) > 1e-9 for u, v in G.edges)
     print(f"  anchor curvature differs from Definition 1 on {diff} of {G.number_of_edges()} edges")
     report(f"balanced Forman curvature, {n}-node 4-regular graph", "SDRF copy in kedar2/FoSR (numba, dense)",
@@ -89,8 +89,8 @@ def bench_sdrf(sdrf, loops=50):
     # edge it already removed (NetworkXError) within a few iterations on this graph.
     sdrf.sdrf(d, loops=1, remove_edges=False, is_undirected=True)  # compile
     t_anchor, _ = best_of(lambda: sdrf.sdrf(d, loops=loops, remove_edges=False,
-                                            is_undirected=True), repeat=1)
-    t_ours, _ = best_of(lambda: graphs.sdrf(ei, loops, remove_edges=False, seed=0), repeat=1)
+                                            is_undirected=True), repeat=3)
+    t_ours, _ = best_of(lambda: graphs.sdrf(ei, loops, remove_edges=False, seed=0), repeat=3)
     report(f"SDRF (no removal), {loops} iterations on a {G.number_of_nodes()}-node caveman graph",
            "SDRF copy in kedar2/FoSR (numba, dense, buggy curvature)", t_anchor, t_ours)
 

@@ -196,13 +196,13 @@ def sdrf(G, max_iterations=10, *, tau=1.0, removal_bound=0.5, remove_edges=True,
 
 # ----------------------------------------------------------------------------- FoSR
 
-def _power_step(x, nbr_mat, deg):
+def _power_step(x, adjacency_times, deg):
     """One step of power iteration on ``I + D^-1/2 A D^-1/2`` orthogonal to ``D^1/2 1``."""
     s = np.sqrt(deg)
     top = s / np.linalg.norm(s)
     x = x - (x @ top) * top
     inv = np.divide(1.0, s, out=np.zeros_like(s), where=s > 0)
-    y = x + inv * (nbr_mat @ (inv * x))
+    y = x + inv * adjacency_times(inv * x)
     norm = np.linalg.norm(y)
     return y / norm if norm > 0 else y
 
@@ -242,11 +242,24 @@ def _min_product_non_edge(y, nbr):
     return arg
 
 
-def _adjacency(nbr):
-    n = len(nbr)
-    rows = np.repeat(np.arange(n), [len(s) for s in nbr])
-    cols = np.fromiter((j for s in nbr for j in s), dtype=np.int64, count=rows.size)
-    return sps.csr_array((np.ones(rows.size), (rows, cols)), shape=(n, n))
+class _GrowingAdjacency:
+    """``A x`` for the input graph plus the edges added so far, without rebuilding ``A``."""
+
+    def __init__(self, A):
+        self.A = A
+        self.u, self.v = [], []
+
+    def add(self, u, v):
+        self.u.append(u)
+        self.v.append(v)
+
+    def __call__(self, x):
+        y = self.A @ x
+        if self.u:
+            u, v = np.array(self.u), np.array(self.v)
+            y += np.bincount(u, weights=x[v], minlength=x.size)
+            y += np.bincount(v, weights=x[u], minlength=x.size)
+        return y
 
 
 def _check_additions(g, k, name, seconds_each, max_seconds):
@@ -318,7 +331,7 @@ def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=N
     n = G.n
     deg = np.array([len(s) for s in nbr], dtype=float)
     x = rng.uniform(-1.0, 1.0, size=n)
-    A = _adjacency(nbr)
+    A = _GrowingAdjacency(sps.csr_array(G.adjacency != 0, dtype=float))
     for _ in range(power):
         x = _power_step(x, A, deg)
     added, scores = [], []
@@ -334,7 +347,7 @@ def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=N
         deg[u] += 1
         deg[v] += 1
         added.append(pair)
-        A = _adjacency(nbr)
+        A.add(u, v)
         x = _power_step(x, A, deg)
     return _result(G, nbr, None, added, [], scores=scores)
 

@@ -88,7 +88,6 @@ def test_directed_input_refused_in_every_form(func, bad, match):
 
 
 def test_asymmetric_edge_weights_make_an_edge_index_directed():
-    ei = np.array([[0, 1], [1, 0]]).repeat(1, axis=1)
     ei = np.array([[0, 1, 1, 2], [1, 0, 2, 1]])
     with pytest.raises(ValueError, match="weight 1.0 but its reverse has 2.0"):
         graphs.effective_resistance(ei, edge_weight=np.array([1.0, 2.0, 1.0, 1.0]))
