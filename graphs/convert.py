@@ -75,15 +75,13 @@ class GraphData:
     (3, False, [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     """
 
-    def __init__(self, adjacency, nodes, directed, multigraph=False, source="graph",
-                 edge_index=None):
+    def __init__(self, adjacency, nodes, directed, multigraph=False, source="graph"):
         self.adjacency = sps.csr_array(adjacency, dtype=np.float64)
         self.adjacency.sort_indices()
         self.nodes = list(nodes)
         self.directed = bool(directed)
         self.multigraph = bool(multigraph)
         self.source = source
-        self.edge_index = edge_index
         self._index = None
         # Integer labels 0..n-1 (arrays, edge_index, most networkx graphs): index arrays
         # are then their own indices, with no per-node lookup.
@@ -169,6 +167,12 @@ class GraphData:
         return (self.indices([p[0] for p in items], name),
                 self.indices([p[1] for p in items], name))
 
+    def neighbour_sets(self):
+        """``[set of neighbours of node i]`` over node indices (combinatorial algorithms)."""
+        A = self.adjacency
+        ind, ptr = A.indices, A.indptr
+        return [set(ind[ptr[i]:ptr[i + 1]].tolist()) for i in range(self.n)]
+
     def degrees(self):
         """Weighted degrees ``A 1`` (a self-loop of weight w counts w once)."""
         return np.asarray(self.adjacency.sum(axis=1)).ravel()
@@ -177,14 +181,6 @@ class GraphData:
         """``D - A`` as CSR (self-loops cancel; undirected graphs only)."""
         A = self.adjacency
         return (sps.diags_array(self.degrees()) - A).tocsr()
-
-    def without_selfloops(self):
-        """The same graph with its self-loops removed."""
-        A = self.adjacency.tolil()
-        A.setdiag(0)
-        A = sps.csr_array(A)
-        A.eliminate_zeros()
-        return GraphData(A, self.nodes, self.directed, self.multigraph, self.source)
 
     def to_networkx(self):
         """The graph as a networkx Graph/DiGraph with ``weight`` attributes and the node labels."""
@@ -339,7 +335,7 @@ def _from_edge_index(ei, num_nodes, edge_weight, source="edge_index"):
                          f"(columns {cols[0]} and {cols[1]}); coalesce it first (sum or drop "
                          "the duplicates)")
     A = sps.coo_array((w, (ei[0], ei[1])), shape=(n, n)).tocsr()
-    return GraphData(A, range(n), not _is_symmetric(A), False, source, edge_index=ei)
+    return GraphData(A, range(n), not _is_symmetric(A), False, source)
 
 
 def _from_edge_list(edges):
@@ -441,7 +437,7 @@ def as_graph_data(G, name="G", weight="weight", num_nodes=None, edge_weight=None
         # weight=None means every edge has conductance 1, whatever form the graph came in.
         A = g.adjacency.copy()
         A.data[:] = 1.0
-        g = GraphData(A, g.nodes, g.directed, g.multigraph, g.source, g.edge_index)
+        g = GraphData(A, g.nodes, g.directed, g.multigraph, g.source)
     return g
 
 

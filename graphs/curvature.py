@@ -30,12 +30,6 @@ __all__ = [
 ]
 
 
-def _neighbour_sets(g):
-    A = g.adjacency
-    ind, ptr = A.indices, A.indptr
-    return [set(ind[ptr[i]:ptr[i + 1]].tolist()) for i in range(g.n)]
-
-
 def _upper_edges(g):
     A = sps.triu(g.adjacency, k=1).tocoo()
     return A.row, A.col
@@ -150,7 +144,7 @@ def balanced_forman_curvature(G, edges=None, *, num_nodes=None):
     >>> balanced_forman_curvature(nx.cycle_graph(6), edges=[(0, 1), (1, 0)]).tolist()
     [0.0, 0.0]
     """
-    nbr = _neighbour_sets(G)
+    nbr = G.neighbour_sets()
     rows, cols = _upper_edges(G)
     vals = np.array([bfc_edge(nbr, i, j) for i, j in zip(rows.tolist(), cols.tolist())])
     return _edge_output(G, rows, cols, vals, edges, "balanced_forman_curvature")
@@ -293,7 +287,7 @@ def ollivier_ricci_curvature(G, edges=None, *, alpha=0.5, num_nodes=None):
     0.666666667
     """
     alpha = check_real(alpha, "alpha", 0, 1, high_open=True)
-    nbr = _neighbour_sets(G)
+    nbr = G.neighbour_sets()
     rows, cols = _upper_edges(G)
     vals = np.array([1.0 - _wasserstein(nbr, i, j, alpha)
                      for i, j in zip(rows.tolist(), cols.tolist())])

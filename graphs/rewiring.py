@@ -60,11 +60,6 @@ def _result(g, nbr, weights, added, removed, **trace):
             "removed": [(lab[i], lab[j]) for i, j in removed], **trace}
 
 
-def _neighbour_sets(g):
-    A = g.adjacency
-    return [set(A.indices[A.indptr[i]:A.indptr[i + 1]].tolist()) for i in range(g.n)]
-
-
 # ----------------------------------------------------------------------------- SDRF
 
 def _key(i, j):
@@ -142,7 +137,7 @@ def sdrf(G, max_iterations=10, *, tau=1.0, removal_bound=0.5, remove_edges=True,
     remove_edges = check_bool(remove_edges, "remove_edges")
     max_seconds = check_positive_real(max_seconds, "max_seconds")
     rng = create_rng(seed)
-    nbr = _neighbour_sets(G)
+    nbr = G.neighbour_sets()
     dmax = max((len(s) for s in nbr), default=0)
     # Per iteration: (dmax + 1)^2 candidates and as many local curvature updates, each a few
     # set operations on neighbourhoods of size dmax (~1 us each), plus the scans for the extremes.
@@ -327,7 +322,7 @@ def fosr(G, num_iterations=10, *, initial_power_iters=50, seed=None, num_nodes=N
     _check_additions(G, steps, "num_iterations", per_step, max_seconds)
     check_cost(power * per_step, max_seconds, f"initial_power_iters={power}", "max_seconds", unit="s")
     rng = create_rng(seed)
-    nbr = _neighbour_sets(G)
+    nbr = G.neighbour_sets()
     n = G.n
     deg = np.array([len(s) for s in nbr], dtype=float)
     x = rng.uniform(-1.0, 1.0, size=n)
@@ -443,7 +438,7 @@ def greedy_resistance_rewiring(G, num_edges=1, weight="weight", *, new_weight=1.
         totals.append(total)
         added.append((u, v))
         weights[(u, v)] = w
-    nbr = _neighbour_sets(G)
+    nbr = G.neighbour_sets()
     for u, v in added:
         nbr[u].add(v)
         nbr[v].add(u)
