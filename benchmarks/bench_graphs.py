@@ -1,6 +1,8 @@
-"""Benchmarks of graphs/ against the anchors named in the issue (ratios printed, nothing asserted).
+"""Benchmarks of graphs/ against the anchors named in the issues (ratios printed, nothing asserted).
 
-    python -m benchmarks.bench_graphs
+    python -m benchmarks.bench_graphs              # networkx and our previous paths as anchors
+    python -m benchmarks.bench_graphs_anchors      # the FoSR/SDRF authors' own code, if fetched
+    python -m benchmarks.bench_graphs_large        # 100,000-node graphs: time and peak memory
 """
 
 import networkx as nx
@@ -9,8 +11,8 @@ import numpy as np
 from benchmarks._timing import best_of, report
 from graphs.causal import random_attention
 from graphs.flow import attention_flow, attention_flow_networkx
-from graphs.gnn import effective_resistance
 from graphs.paths import last_token_sensitivity
+from graphs.resistance import effective_resistance
 
 
 def full_matrix_rollout(attns):
@@ -51,12 +53,29 @@ def bench_flow(n=32, layers=18):
     report(f"attention flow n={n}, L={layers}", "networkx Edmonds-Karp", t_anchor, t_ours, 100)
 
 
+def pinv_resistance(G):
+    """Our previous path, kept here as an anchor: the Hermitian pseudo-inverse of the Laplacian."""
+    Lp = np.linalg.pinv(nx.laplacian_matrix(G).toarray().astype(float), hermitian=True)
+    d = np.diag(Lp)
+    return d[:, None] + d[None, :] - 2 * Lp
+
+
 def bench_resistance(n=1000):
     G = nx.random_regular_graph(4, n, seed=2)
     t_anchor, ref = best_of(lambda: nx.resistance_distance(G), repeat=1)
+    t_pinv, old = best_of(lambda: pinv_resistance(G), repeat=3)
     t_ours, ours = best_of(lambda: effective_resistance(G), repeat=3)
-    assert abs(ours[0, n - 1] - ref[0][n - 1]) < 1e-8
+    assert abs(ours[0, n - 1] - ref[0][n - 1]) < 1e-8 and np.allclose(ours, old, atol=1e-9)
     report(f"all-pairs effective resistance, {n} nodes", "nx.resistance_distance", t_anchor, t_ours, 5)
+    report(f"all-pairs effective resistance, {n} nodes", "previous pinv path", t_pinv, t_ours)
+    edges = np.array(list(G.edges)).T
+    t_edges, vals = best_of(lambda: effective_resistance(G, pairs=edges, method="sparse"), repeat=3)
+    grid = nx.convert_node_labels_to_integers(nx.grid_2d_graph(40, 25))
+    ge = np.array(list(grid.edges)).T
+    t_dense, full = best_of(lambda: effective_resistance(grid), repeat=1)
+    t_band, band = best_of(lambda: effective_resistance(grid, pairs=ge, method="sparse"), repeat=3)
+    assert np.allclose(band, full[ge[0], ge[1]])
+    report("edge resistances of a 40 x 25 grid", "all-pairs dense inverse", t_dense, t_band)
 
 
 if __name__ == "__main__":

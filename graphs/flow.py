@@ -3,10 +3,15 @@
 The flow network is the unrolled graph with capacities ``(A^(l) + I)/2`` (the
 residual-augmented, row-normalised attention that attention rollout also uses).
 :func:`attention_flow` solves it with ``scipy.sparse.csgraph.maximum_flow``, which
-needs integer capacities: each capacity ``c`` becomes ``floor(c * scale)``. Flooring
+needs 32-bit integer capacities: each capacity ``c <= 1`` becomes ``floor(c * scale)``
+with ``scale <= 2**31 - 1`` (larger scales would overflow and are refused). Flooring
 lowers every capacity by less than ``1/scale``, so the computed value ``F`` satisfies
 ``F_true - k/scale < F <= F_true`` where ``k`` is the number of edges of a minimum cut
 (at most the edge count); the bound is returned with the flows.
+
+Flows are returned as values (``normalize=False``, the default) or, as in the authors'
+pipeline, divided by their sum over input tokens (``normalize=True``), with the error
+bound carried through.
 :func:`attention_flow_networkx` is the reference (networkx Edmonds-Karp on float
 capacities, as in the authors' code), used by the tests and the benchmark.
 """
@@ -16,13 +21,49 @@ import numpy as np
 import scipy.sparse as sps
 from scipy.sparse.csgraph import maximum_flow
 
-from graphs.validate import check_attention_layers, check_positive_int
+from graphs.attention import attention_input
+from graphs.causal import half_residual
+from graphs.validate import DEFAULT_ATOL, check_bool, check_index, check_positive_int
 
 __all__ = ["attention_flow", "attention_flow_networkx", "flow_network"]
 
+#: Largest scale whose capacities and flows fit scipy's int32 (every capacity is <= 1).
+MAX_SCALE = 2**31 - 1
 
-def flow_network(attns, atol=1e-5):
+
+def _capacity_edges(layers):
+    """(from, to, capacity) of the flow network, nodes numbered ``layer * n + token``."""
+    n = layers[0].shape[0]
+    for ell, a in enumerate(layers):
+        cap = half_residual(a)
+        i, j = np.nonzero(np.tril(cap))
+        yield ell * n + j, (ell + 1) * n + i, cap[i, j]
+
+
+@attention_input("attns")
+def flow_network(attns, atol=DEFAULT_ATOL, *, heads=None, batch=None):
     """Capacities of the flow network as a CSR matrix over nodes ``layer * n + token``.
+
+    Parameters
+    ----------
+    attns : attention, any format of :mod:`graphs.attention`
+    atol : float
+    heads, batch
+        Head reduction and batch index.
+
+    Returns
+    -------
+    scipy.sparse.csr_array, shape ((L + 1) n, (L + 1) n)
+        Entry ``[l n + j, (l + 1) n + i]`` is ``((A^(l) + I)/2)[i, j]``.
+
+    Raises
+    ------
+    ValueError
+        On invalid attention.
+
+    References
+    ----------
+    Abnar and Zuidema (2020), Quantifying attention flow in Transformers, Section 3.
 
     Examples
     --------
@@ -30,36 +71,59 @@ def flow_network(attns, atol=1e-5):
     >>> C.shape, C.nnz
     ((4, 4), 3)
     """
-    layers = check_attention_layers(attns, "attns", atol=atol)
-    n = layers[0].shape[0]
-    rows, cols, vals = [], [], []
-    for ell, a in enumerate(layers):
-        cap = (a + np.eye(n)) / 2
-        i, j = np.nonzero(np.tril(cap))
-        rows.append(ell * n + j)          # from (ell, j)
-        cols.append((ell + 1) * n + i)    # to (ell + 1, i)
-        vals.append(cap[i, j])
-    N = (len(layers) + 1) * n
-    return sps.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(N, N))
+    rows, cols, vals = zip(*_capacity_edges(attns))
+    N = (len(attns) + 1) * attns[0].shape[0]
+    return sps.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(N, N))
 
 
-def attention_flow(attns, target=-1, scale=10**9, atol=1e-5):
+def _normalised(flows, bound):
+    """Flows divided by their sum, with the error bound carried through.
+
+    With ``f_i <= F_i <= f_i + e`` and ``S = sum f``: ``|f_i / S - F_i / sum F| <= n e / S``.
+    """
+    total = flows.sum()
+    if total <= 0:
+        raise ValueError("attention_flow: every flow is 0, nothing to normalise")
+    return flows / total, max(1, flows.size) * bound / total
+
+
+@attention_input("attns")
+def attention_flow(attns, target=-1, scale=10**9, atol=DEFAULT_ATOL, *, normalize=False,
+                   heads=None, batch=None):
     """Attention flow from every input token to the output token ``target``.
 
     Parameters
     ----------
-    attns : sequence of (n, n) causal attention matrices, layer 0 first
+    attns : attention, any format of :mod:`graphs.attention`
+        Causal attention matrices, layer 0 first.
     target : int
-        Output token (default: the last).
+        Output token (default: the last; negative values count from the end).
     scale : int
-        Capacities are ``floor(capacity * scale)``; see the module docstring for the error.
+        Capacities are ``floor(capacity * scale)``, ``1 <= scale <= 2**31 - 1`` (scipy's
+        max-flow uses 32-bit integers); see the module docstring for the error.
+    atol : float
+    normalize : bool
+        Divide the flows by their sum, as the authors' pipeline does.
+    heads, batch
+        Head reduction and batch index (``heads="each"``: every value gets a head axis).
 
     Returns
     -------
     dict
-        ``flow`` (n,): max-flow value from ``(0, i)`` to ``(L, target)``;
-        ``error_bound``: ``edges / scale``, an upper bound on ``flow_true - flow``.
+        ``flow`` (n,): max-flow value from ``(0, i)`` to ``(L, target)`` in token order
+        (0 for ``i > target``); ``error_bound``: an upper bound on ``|flow_true - flow|``
+        (``edges / scale``, carried through the normalisation); ``scale``; ``normalized``.
+
+    Raises
+    ------
+    ValueError
+        On invalid attention, a ``target`` out of range, a ``scale`` that is not an
+        integer in ``[1, 2**31 - 1]``, or ``normalize=True`` with all flows 0.
+
+    References
+    ----------
+    Abnar and Zuidema (2020), Quantifying attention flow in Transformers, Section 3.
 
     Examples
     --------
@@ -67,25 +131,64 @@ def attention_flow(attns, target=-1, scale=10**9, atol=1e-5):
     >>> r = attention_flow([A, A])
     >>> np.round(r["flow"], 6).tolist()
     [0.5, 0.75]
+    >>> np.round(attention_flow([A, A], normalize=True)["flow"], 6).tolist()
+    [0.4, 0.6]
     """
-    layers = check_attention_layers(attns, "attns", atol=atol)
-    scale = check_positive_int(scale, "scale")
-    n = layers[0].shape[0]
-    t = range(n)[target]
-    C = flow_network(layers, atol)
+    scale = check_positive_int(scale, "scale", maximum=MAX_SCALE)
+    normalize = check_bool(normalize, "normalize")
+    n = attns[0].shape[0]
+    t = check_index(target, "target", n)
+    C = flow_network(attns, atol)
+    sink = len(attns) * n + t
     Ci = C.copy()
-    Ci.data = np.floor(Ci.data * scale).astype(np.int64)
+    Ci.data = np.floor(Ci.data * scale)
+    # scipy adds flows in 32-bit integers: every capacity, and the flow into the sink (at most
+    # the sink's in-capacity), must fit. Capacities are <= 1 + atol / 2, so this only binds
+    # for scales near 2**31.
+    peak = max(Ci.data.max(), Ci[:, [sink]].sum())
+    if peak > MAX_SCALE:
+        raise ValueError(f"scale={scale} overflows scipy's 32-bit capacities for this network "
+                         f"(largest integer capacity or flow {peak:.0f} > 2**31 - 1); use "
+                         f"scale <= {int(MAX_SCALE * scale // peak)}")
+    Ci.data = Ci.data.astype(np.int32)
     Ci.eliminate_zeros()
-    Ci = Ci.astype(np.int32) if Ci.data.size == 0 or Ci.data.max() < 2**31 else Ci
-    sink = len(layers) * n + t
     flows = np.zeros(n)
     for i in range(t + 1):
         flows[i] = maximum_flow(Ci, i, sink, method="dinic").flow_value / scale
-    return {"flow": flows, "error_bound": C.nnz / scale, "scale": scale}
+    bound = C.nnz / scale
+    if normalize:
+        flows, bound = _normalised(flows, bound)
+    return {"flow": flows, "error_bound": bound, "scale": scale, "normalized": normalize}
 
 
-def attention_flow_networkx(attns, target=-1, atol=1e-5):
+@attention_input("attns")
+def attention_flow_networkx(attns, target=-1, atol=DEFAULT_ATOL, *, normalize=False, heads=None,
+                            batch=None):
     """Reference: the same flows with networkx's Edmonds-Karp on float capacities.
+
+    Parameters
+    ----------
+    attns : attention, any format of :mod:`graphs.attention`
+    target : int
+    atol : float
+    normalize : bool
+        Divide the flows by their sum.
+    heads, batch
+        Head reduction and batch index.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        In token order.
+
+    Raises
+    ------
+    ValueError
+        On invalid attention or ``target``.
+
+    References
+    ----------
+    Abnar and Zuidema (2020), Quantifying attention flow in Transformers, Section 3.
 
     Examples
     --------
@@ -93,16 +196,15 @@ def attention_flow_networkx(attns, target=-1, atol=1e-5):
     >>> np.round(attention_flow_networkx([A, A]), 6).tolist()
     [0.5, 0.75]
     """
-    layers = check_attention_layers(attns, "attns", atol=atol)
-    n = layers[0].shape[0]
-    t = range(n)[target]
+    normalize = check_bool(normalize, "normalize")
+    n = attns[0].shape[0]
+    t = check_index(target, "target", n)
     G = nx.DiGraph()
-    for ell, a in enumerate(layers):
-        cap = (a + np.eye(n)) / 2
-        for i, j in zip(*np.nonzero(np.tril(cap))):
-            G.add_edge((ell, int(j)), (ell + 1, int(i)), capacity=float(cap[i, j]))
+    for rows, cols, caps in _capacity_edges(attns):
+        G.add_edges_from((int(u), int(v), {"capacity": float(c)})
+                         for u, v, c in zip(rows, cols, caps))
     out = np.zeros(n)
+    sink = len(attns) * n + t
     for i in range(t + 1):
-        out[i] = nx.maximum_flow_value(G, (0, i), (len(layers), t),
-                                       flow_func=nx.algorithms.flow.edmonds_karp)
-    return out
+        out[i] = nx.maximum_flow_value(G, i, sink, flow_func=nx.algorithms.flow.edmonds_karp)
+    return _normalised(out, 0.0)[0] if normalize else out

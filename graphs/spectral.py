@@ -27,7 +27,15 @@ The proof of B.8 asserts that ``(Lambda + I)/2`` is diagonalizable; it need not 
 import numpy as np
 import sympy as sp
 
-from graphs.validate import check_attention_matrix, check_positive_int, check_positive_real
+from graphs.attention import attention_input
+from graphs.causal import half_residual
+from graphs.validate import (
+    DEFAULT_ATOL,
+    check_cost,
+    check_positive_int,
+    check_positive_real,
+    check_real,
+)
 
 __all__ = [
     "eigen_summary",
@@ -41,8 +49,19 @@ __all__ = [
 ]
 
 
-def eigen_summary(attn, atol=1e-5, tol=1e-9):
+@attention_input("attn", single=True)
+def eigen_summary(attn, atol=DEFAULT_ATOL, tol=1e-9, *, heads=None, batch=None):
     """Lemma B.6 on one matrix: eigenvalue 1, its multiplicities, and the hypothesis.
+
+    Parameters
+    ----------
+    attn : attention, one layer (any format of :mod:`graphs.attention`)
+    atol : float
+        Tolerance of the validation.
+    tol : float
+        Entries and eigenvalue gaps below ``tol`` count as 0, in ``[0, 0.5)``.
+    heads, batch
+        Head reduction and batch index (``heads="each"``: each value gets a head axis).
 
     Returns
     -------
@@ -52,7 +71,17 @@ def eigen_summary(attn, atol=1e-5, tol=1e-9):
         ``geometric``: dimension of the null space of ``A - I``;
         ``hypothesis``: every row but the first has >= 2 entries above ``tol``;
         ``simple``: eigenvalue 1 has algebraic multiplicity 1;
-        ``constant_eigvec_residual``: ``max |A 1 - 1|``.
+        ``constant_eigvec_residual``: ``max |A 1 - 1|``;
+        ``second``: second largest diagonal entry (None for n = 1).
+
+    Raises
+    ------
+    ValueError
+        On invalid attention or ``tol``.
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.6, p. 17.
 
     Examples
     --------
@@ -61,7 +90,8 @@ def eigen_summary(attn, atol=1e-5, tol=1e-9):
     >>> eigen_summary(np.eye(3))["algebraic"]
     3
     """
-    a = check_attention_matrix(attn, "attn", atol=atol)
+    tol = check_real(tol, "tol", 0, 0.5, high_open=True)
+    a = attn
     diag = np.diag(a)
     nnz = (a > tol).sum(axis=1)
     sv = np.linalg.svd(a - np.eye(len(a)), compute_uv=False)
@@ -95,8 +125,20 @@ def _symbolic_stochastic(n, name):
     return sp.Matrix(rows), syms
 
 
-def lemma_b6_symbolic(n=4):
+def _refuse_symbolic(seconds, max_seconds, what):
+    check_cost(seconds, max_seconds, what, "max_seconds", unit="s")
+
+
+def lemma_b6_symbolic(n=4, *, max_seconds=10.0):
     """Lemma B.6 with symbolic entries: ``A 1 = 1`` and ``det(A - lambda I) = prod (a_ii - lambda)``.
+
+    Parameters
+    ----------
+    n : int
+        Size of the symbolic matrix. The symbolic determinant grows about eightfold per
+        unit of ``n`` (3 s at ``n = 7``).
+    max_seconds : float
+        Refuse, before starting, a size whose estimated time exceeds this.
 
     Returns
     -------
@@ -105,6 +147,17 @@ def lemma_b6_symbolic(n=4):
         ``charpoly_is_diagonal_product``: the characteristic polynomial factors over the diagonal;
         ``first_diagonal``: ``a_11`` (always 1).
 
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer >= 1.
+    CostLimitError
+        If the estimated time exceeds ``max_seconds``.
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.6, p. 17.
+
     Examples
     --------
     >>> r = lemma_b6_symbolic(3)
@@ -112,6 +165,8 @@ def lemma_b6_symbolic(n=4):
     (True, True, 1)
     """
     n = check_positive_int(n, "n")
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
+    _refuse_symbolic(3.0 * 8.0 ** min(n - 7, 300), max_seconds, f"lemma_b6_symbolic(n={n})")
     A, _ = _symbolic_stochastic(n, "a")
     lam = sp.Symbol("lambda")
     ones = sp.ones(n, 1)
@@ -123,8 +178,31 @@ def lemma_b6_symbolic(n=4):
             "first_diagonal": A[0, 0]}
 
 
-def lemma_b7_symbolic(n=3):
+def lemma_b7_symbolic(n=3, *, max_seconds=10.0):
     """Lemma B.7 with symbolic entries: the product of two causal row-stochastic matrices is one.
+
+    Parameters
+    ----------
+    n : int
+        Size of the symbolic matrices (time grows about like ``n**3``).
+    max_seconds : float
+        Refuse, before starting, a size whose estimated time exceeds this.
+
+    Returns
+    -------
+    dict
+        ``row_sums_one`` and ``lower_triangular`` (both True when the lemma holds).
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer >= 1.
+    CostLimitError
+        If the estimated time exceeds ``max_seconds``.
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.7, p. 18.
 
     Examples
     --------
@@ -132,6 +210,8 @@ def lemma_b7_symbolic(n=3):
     {'row_sums_one': True, 'lower_triangular': True}
     """
     n = check_positive_int(n, "n")
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
+    _refuse_symbolic(1e-3 * float(n) ** 3, max_seconds, f"lemma_b7_symbolic(n={n})")
     A, _ = _symbolic_stochastic(n, "a")
     B, _ = _symbolic_stochastic(n, "b")
     P = A * B
@@ -140,32 +220,57 @@ def lemma_b7_symbolic(n=3):
     return {"row_sums_one": bool(sums), "lower_triangular": bool(lower)}
 
 
-def lazy_walk(attn, atol=1e-5):
+@attention_input("attn", single=True)
+def lazy_walk(attn, atol=DEFAULT_ATOL, *, heads=None, batch=None):
     """``(Lambda + I)/2``, the matrix of Proposition B.8 (with beta = 1, sigma_psi = 1, beta_3^(1/L) = 4).
+
+    Parameters
+    ----------
+    attn : attention, one layer (any format of :mod:`graphs.attention`)
+    atol : float
+    heads, batch
+        Head reduction and batch index.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        The same matrix as :func:`graphs.causal.residual_attention`.
+
+    Raises
+    ------
+    ValueError
+        On invalid attention.
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.8, p. 18.
 
     Examples
     --------
     >>> lazy_walk([[1.0, 0.0], [1.0, 0.0]]).tolist()
     [[1.0, 0.0], [0.5, 0.5]]
     """
-    a = check_attention_matrix(attn, "attn", atol=atol)
-    return (a + np.eye(len(a))) / 2
+    return half_residual(attn)
 
 
 def _power(T, L):
     return np.linalg.matrix_power(T, int(L))
 
 
-def spectral_limit(attn, eps=1e-6, atol=1e-5, max_layers=10**7):
+@attention_input("attn", single=True)
+def spectral_limit(attn, eps=1e-6, atol=DEFAULT_ATOL, max_layers=10**7, *, heads=None, batch=None):
     """The limit of ``((Lambda + I)/2)^L``, its rate, and the layers needed to be within ``eps``.
 
     Parameters
     ----------
-    attn : (n, n) causal attention matrix
+    attn : attention, one layer (any format of :mod:`graphs.attention`)
     eps : float
-        Target: every entry within ``eps`` of the limit.
+        Target: every entry within ``eps`` of the limit, in ``(0, 1)``.
+    atol : float
     max_layers : int
-        Give up beyond this many layers.
+        Give up beyond this many layers (an error, never a number past it).
+    heads, batch
+        Head reduction and batch index.
 
     Returns
     -------
@@ -175,7 +280,17 @@ def spectral_limit(attn, eps=1e-6, atol=1e-5, max_layers=10**7):
         ``rate_only_layers`` (``ceil(log eps / log lambda_2)``, what a diagonalizable
         matrix with unit constants would need), ``hypothesis`` (Lemma B.6's condition)
         and ``first_column_limit`` (True when the limit is ``1 e_1^T``, the conclusion
-        of Proposition B.8).
+        of Proposition B.8), ``error_at_layers``.
+
+    Raises
+    ------
+    ValueError
+        On invalid attention, ``eps`` or ``max_layers``, or when no ``L <= max_layers``
+        reaches ``eps``.
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.8, p. 18 (Proposition 5.2, p. 9).
 
     Examples
     --------
@@ -184,8 +299,9 @@ def spectral_limit(attn, eps=1e-6, atol=1e-5, max_layers=10**7):
     >>> r["first_column_limit"], r["rate"], r["layers"]
     (True, 0.75, 74)
     """
-    eps = check_positive_real(eps, "eps")
-    T = lazy_walk(attn, atol)
+    eps = check_real(eps, "eps", 0, 1, low_open=True, high_open=True)
+    max_layers = check_positive_int(max_layers, "max_layers")
+    T = half_residual(attn)
     n = len(T)
     info = eigen_summary(attn, atol)
     diag = np.diag(T)
@@ -220,8 +336,30 @@ def spectral_limit(attn, eps=1e-6, atol=1e-5, max_layers=10**7):
             "error_at_layers": err(hi)}
 
 
-def layers_to_eps(attn, eps=1e-6, atol=1e-5):
+@attention_input("attn", single=True)
+def layers_to_eps(attn, eps=1e-6, atol=DEFAULT_ATOL, *, heads=None, batch=None):
     """Shortcut for ``spectral_limit(attn, eps)["layers"]``.
+
+    Parameters
+    ----------
+    attn : attention, one layer
+    eps : float
+    atol : float
+    heads, batch
+        Head reduction and batch index.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        As :func:`spectral_limit`.
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.8, p. 18.
 
     Examples
     --------
@@ -237,6 +375,18 @@ def defective_example():
     ``Lambda = [[1, 0, 0], [1/2, 1/2, 0], [0, 1/2, 1/2]]``: every row but the first has
     two non-zero entries; ``(Lambda + I)/2`` has the eigenvalue 3/4 twice with a single
     eigenvector (a 2 x 2 Jordan block).
+
+    Returns
+    -------
+    ndarray, shape (3, 3)
+
+    Raises
+    ------
+    None
+
+    References
+    ----------
+    Barbero et al. (2024), proof of Proposition B.8, p. 18 (the diagonalizability step).
 
     Examples
     --------
@@ -254,7 +404,15 @@ def defective_example_symbolic():
     dict
         ``diagonalizable`` (False), ``jordan_block_sizes``, ``limit`` of ``T^L`` as
         ``L -> oo`` (``1 e_1^T``), and ``entry_31``: the closed form of ``(T^L)_{3,1}``,
-        which contains ``L (3/4)^L``.
+        which contains ``L (3/4)^L``; ``T`` the lazy walk.
+
+    Raises
+    ------
+    None
+
+    References
+    ----------
+    Barbero et al. (2024), proof of Proposition B.8, p. 18.
 
     Examples
     --------

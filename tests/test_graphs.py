@@ -68,8 +68,10 @@ def test_sensitivity_equals_matrix_product_and_rollout():
         prod = (a + np.eye(20)) @ prod
     assert np.allclose(P.last_token_sensitivity(attns), 2**5 * prod[-1])
     assert np.allclose(P.rollout(attns), prod / 2**5)
-    for norm in ("statement", "main"):
-        P.last_token_sensitivity(attns, normalisation=norm)
+    # With beta = sigma_psi = 1: "main" is "proof"; "statement" has the same path sum but C = 1.
+    proof = P.last_token_sensitivity(attns)
+    assert np.allclose(P.last_token_sensitivity(attns, normalisation="main"), proof)
+    assert np.allclose(P.last_token_sensitivity(attns, normalisation="statement"), proof / 2**5)
 
 
 def test_eq4_as_printed_differs_from_the_product():
@@ -113,52 +115,6 @@ def test_attention_flow_matches_networkx():
     assert np.all(ref - fast["flow"] <= fast["error_bound"])
 
 
-@pytest.mark.parametrize("n", [3, 4, 6, 9])
-def test_bfc_complete_graph(n):
-    for v in G.balanced_forman_curvature(nx.complete_graph(n)).values():
-        assert math.isclose(v, n / (n - 1))
-
-
-def test_bfc_cycles_trees_grids():
-    assert set(G.balanced_forman_curvature(nx.cycle_graph(4)).values()) == {1.0}
-    assert set(G.balanced_forman_curvature(nx.cycle_graph(7)).values()) == {0.0}
-    T = nx.balanced_tree(3, 3)
-    for (i, j), v in G.balanced_forman_curvature(T).items():
-        di, dj = T.degree(i), T.degree(j)
-        expected = 0.0 if min(di, dj) == 1 else 2 / di + 2 / dj - 2
-        assert math.isclose(v, expected, abs_tol=1e-12)
-    torus = nx.grid_2d_graph(6, 6, periodic=True)
-    assert all(abs(v) < 1e-12 for v in G.balanced_forman_curvature(torus).values())
-    grid = nx.grid_2d_graph(5, 5)
-    inner = G.balanced_forman_curvature(grid)[((2, 2), (2, 3))]
-    assert abs(inner) < 1e-12
-
-
-def test_resistance_commute_hitting_match_networkx():
-    H = nx.random_regular_graph(3, 30, seed=1)
-    R = G.effective_resistance(H)
-    nxR = nx.resistance_distance(H)
-    for u in list(H)[:5]:
-        for v in H:
-            assert math.isclose(R[u, v], nxR[u][v], abs_tol=1e-9)
-    Ht = G.hitting_times(H)
-    assert np.allclose(Ht + Ht.T, G.commute_times(H))
-    # Kemeny's constant: sum_v pi_v H[u, v] is the same for every u (networkx computes it too).
-    deg = np.array([d for _, d in H.degree()], float)
-    pi = deg / deg.sum()
-    assert np.allclose(Ht @ pi, nx.kemeny_constant(H))
-
-
-def test_inputs_edge_index_sparse_dense_agree():
-    H = nx.cycle_graph(6)
-    ei = np.array(list(H.edges())).T
-    ei = np.concatenate([ei, ei[::-1]], axis=1)
-    a = nx.to_numpy_array(H)
-    outs = [G.effective_resistance(x) for x in (H, ei, a, sps.csr_matrix(a))]
-    for o in outs[1:]:
-        assert np.allclose(o, outs[0])
-
-
 def test_compare_decay():
     r = G.compare_decay(32, 6)
     assert set(r) == {"causal", "path", "ring", "tree", "grid"}
@@ -180,7 +136,7 @@ def test_compare_decay():
     (lambda: G.effective_resistance(nx.DiGraph([(0, 1), (1, 0)])), "undirected"),
     (lambda: G.balanced_forman_curvature(nx.DiGraph([(0, 1)])), "undirected"),
     (lambda: G.hitting_times(nx.Graph([(0, 1), (2, 3)])), "connected"),
-    (lambda: G.as_graph(np.ones((2, 3))), "G must be"),
+    (lambda: G.as_graph(np.ones((2, 3))), "edge_index and must hold integers"),
     (lambda: G.from_edge_index(np.array([[0, -1], [1, 0]])), "edge_index"),
     (lambda: G.jacobian_bound(nx.path_graph(3), 2, model="gat"), "model"),
     (lambda: Sp.spectral_limit(np.eye(2), eps=0), "eps"),
@@ -189,3 +145,52 @@ def test_compare_decay():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_attention_flow_scale_limit_and_normalisation():
+    rng = np.random.default_rng(5)
+    attns = [Cz.random_attention(7, rng) for _ in range(3)]
+    ref = F.attention_flow_networkx(attns)
+    top = F.attention_flow(attns, scale=2**31 - 1)
+    assert np.all(ref - top["flow"] >= -1e-12) and np.all(ref - top["flow"] <= top["error_bound"])
+    with pytest.raises(ValueError, match="scale must be an integer in \\[1, 2147483647\\]"):
+        F.attention_flow(attns, scale=2**31)
+    normed = F.attention_flow(attns, normalize=True)
+    ref_n = F.attention_flow_networkx(attns, normalize=True)
+    assert np.isclose(normed["flow"].sum(), 1.0)
+    assert np.all(np.abs(normed["flow"] - ref_n) <= normed["error_bound"])
+    for bad in (7, -8, 1.0, "last"):
+        with pytest.raises(ValueError, match="target"):
+            F.attention_flow(attns, target=bad)
+
+
+def test_costly_requests_are_refused_before_they_start():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="602,0.. digits needs about .* s \\(estimated\\), more than max_seconds=10"):
+        P.path_count(10**6, 0, 10**6)
+    with pytest.raises(ValueError, match="inclusion-exclusion over .* max_seconds"):
+        P.path_count(30_000, 0, 30_000, window=1)
+    with pytest.raises(ValueError, match="max_seconds"):
+        Sp.lemma_b6_symbolic(10)
+    assert time.perf_counter() - t0 < 5
+    assert P.path_count(2000, 0, 2000, max_seconds=60) == math.comb(3999, 1999)
+    for bad in (True, 2.5, "3", [2.0]):
+        with pytest.raises(ValueError, match="window"):
+            P.path_count(5, 0, 1, window=bad)
+
+
+def test_options_are_named_sets_and_bools_are_bools():
+    A = Cz.uniform_attention(Cz.causal_mask(4))
+    with pytest.raises(ValueError, match="normalisation must be one of"):
+        P.last_token_sensitivity([A], normalisation="statment")
+    with pytest.raises(ValueError, match="normalisation must be one of"):
+        P.sensitivity_constant(2, normalisation="Proof")
+    with pytest.raises(TypeError, match="residual must be True or False"):
+        P.rollout([A], residual="False")
+    with pytest.raises(TypeError, match="residual must be True or False"):
+        Cz.unrolled_graph([A], residual=1)
+    for atol in (float("nan"), float("inf"), -1e-3, 0.5):
+        with pytest.raises(ValueError, match="atol"):
+            Cz.causal_graph(np.array([[0.5, 0.5], [3.0, -7.0]]), atol=atol)
