@@ -110,9 +110,11 @@ def check_c6(ctx, width=8, num_layers=6):
     Negative control: ``width=4096``, a window wider than every prompt: the local layers
     are then global, and the all-local model collapses like the all-global one.
     """
-    ns = (32, 64, 128) if ctx.quick else (32, 64, 128, 256)
+    # Eight random prefixes per length: the local distance depends on the tokens in the
+    # window, so a few prefixes would let the noise decide the slope.
+    ns = (32, 64, 128, 256) if ctx.quick else (32, 64, 128, 256, 512)
     r = A.c6_local_windows(num_layers=num_layers, width=width, ns=ns, path_n=256 if ctx.quick else 512,
-                           seed=ctx.stream_seed(0))
+                           prefixes=8, seed=ctx.stream_seed(0))
     patterns = {p: r[p] for p in A.WINDOW_PATTERNS}
     return Findings(
         numeric={"columns": ["layers", "slope (random prefix)", "slope (ones)", "identical from n",
@@ -136,8 +138,9 @@ def _judge_c6(f):
     cond.add("all-global layers collapse on both prompt pairs (slopes <= -0.5)",
              p["global"]["slope_random_prefix"] <= -0.5 and p["global"]["slope_ones"] <= -0.5,
              f"slopes {p['global']['slope_random_prefix']:.2f}, {p['global']['slope_ones']:.2f}")
-    cond.add("all-local layers keep the random-prefix pair apart (slope > -0.3)",
-             p["local"]["slope_random_prefix"] > -0.3, f"slope {p['local']['slope_random_prefix']:.2f}")
+    g, loc = p["global"]["slope_random_prefix"], p["local"]["slope_random_prefix"]
+    cond.add("all-local layers keep the random-prefix pair apart: they collapse at most half as fast as "
+             "all-global layers", loc > g / 2, f"slope {loc:.2f} vs global {g:.2f}")
     cond.add("all-local layers cut tokens off the last one (some token has no path)",
              p["local"]["unreachable"] > 0, f"{p['local']['unreachable']} unreachable")
     cond.add("the 5:1 mix keeps every token reachable", p["mix5:1"]["unreachable"] == 0,

@@ -68,11 +68,11 @@ def check_b10(ctx, dtypes=("fp64", "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2
 
     Negative control: ``dtypes=("fp64",)``: no finite-precision merge in fp64.
     """
-    n_max = 512 if ctx.quick else 8192
+    n_max = 2048 if ctx.quick else 8192
     rng = ctx.rng(3)
     prompt = rng.normal(size=(8, D_MODEL))
     one = rng.normal(size=D_MODEL)
-    lengths = C.geometric_lengths(2, n_max, 2)
+    lengths = C.geometric_lengths(2, n_max, 4)
     seed = ctx.stream_seed(0)
     runs = {dt: K.count_collapse_witness(
         C.SyntheticTransformer(d=D_MODEL, num_layers=2, encoding=encoding, dtype=dt, seed=seed),
