@@ -41,6 +41,7 @@ __all__ = [
     "path_count_symbolic_proof",
     "path_count_dp",
     "path_count_windows",
+    "path_count_profile",
     "last_token_sensitivity",
     "sensitivity_constant",
     "rollout",
@@ -269,6 +270,67 @@ def path_count_windows(n, i, windows, *, max_seconds=MAX_SECONDS):
         else:
             v = [prefix[a + 1] - prefix[max(0, a - w + 1)] for a in range(m)]
     return v[-1]
+
+
+def path_count_profile(n, windows, *, max_seconds=MAX_SECONDS):
+    """Exact path counts from *every* token to the last one, through per-layer sliding windows.
+
+    One backward pass of suffix sums, ``O(L n)`` big-int additions for all sources at
+    once (:func:`path_count_windows` counts one source): the last row of the product of
+    the 0/1 window masks.
+
+    Parameters
+    ----------
+    n : int
+        Number of tokens; the target is token ``n - 1``.
+    windows : list of (int or None)
+        One entry per layer, layer 0 first: a window width (>= 1) or ``None`` (global).
+    max_seconds : float
+        Refuse, before starting, a count whose estimated time exceeds this.
+
+    Returns
+    -------
+    list of int
+        ``counts[i]``: the number of paths from input token ``i`` to the last token.
+
+    Raises
+    ------
+    ValueError
+        On a bad ``n`` or width.
+    CostLimitError
+        If the estimated time exceeds ``max_seconds``.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 1 (b), Theorem 5.1 and Appendix C.6 (pp. 2, 8, 23).
+
+    Examples
+    --------
+    >>> path_count_profile(4, [None, None])    # global: C(n - i + L - 1, L - 1)
+    [4, 3, 2, 1]
+    >>> path_count_profile(6, [2, 2])          # two local layers of width 2 reach 2 steps back
+    [0, 0, 0, 1, 2, 1]
+    """
+    n = check_positive_int(n, "n")
+    if isinstance(windows, (str, bytes, int, float)) or not hasattr(windows, "__iter__"):
+        raise ValueError(f"windows must be a list of widths (int) or None, got {windows!r}")
+    windows = _check_windows(list(windows), len(list(windows)))
+    if not windows:
+        raise ValueError("windows must contain at least one layer")
+    max_seconds = check_positive_real(max_seconds, "max_seconds")
+    d = _digits(n - 1, len(windows))
+    _refuse_if_slow(_dp_seconds(len(windows) * n, d), max_seconds,
+                    f"path_count_profile over {len(windows)} layers x {n:,} tokens ({d:,}-digit counts)")
+    r = [0] * n
+    r[-1] = 1
+    for w in reversed(windows):
+        w = n if w is None else w
+        # new[k] = sum_{q = k}^{min(k + w - 1, n - 1)} r[q]: a suffix-sum difference.
+        suffix = [0] * (n + 1)
+        for q in range(n - 1, -1, -1):
+            suffix[q] = suffix[q + 1] + r[q]
+        r = [suffix[k] - suffix[min(k + w, n)] for k in range(n)]
+    return r
 
 
 def path_count(n, i, num_layers, window=None, masks=None, *, max_seconds=MAX_SECONDS):

@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from graphs.paths import path_count_profile
 from theory import audit as A
 from theory import statements as T
 from theory.precision import DTYPES, ulp
@@ -205,9 +206,9 @@ def test_window_path_counts_match_mask_products():
         q, k = np.indices((n, n))
         mask = (k <= q) & ((q - k < w) if w else True)
         P = mask.astype(object).dot(P)
-    assert A.window_path_counts(n, windows) == list(P[-1])
+    assert path_count_profile(n, windows) == list(P[-1])
     L = 5
-    assert A.window_path_counts(30, [None] * L) == [math.comb(29 - i + L - 1, L - 1) for i in range(30)]
+    assert path_count_profile(30, [None] * L) == [math.comb(29 - i + L - 1, L - 1) for i in range(30)]
 
 
 def test_c6_local_windows_receptive_field():

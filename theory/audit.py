@@ -43,7 +43,6 @@ Examples
 (True, True)
 """
 
-import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from graphs.paths import eq4_as_printed, path_count_profile
 from graphs.validate import check_choice, check_positive_int, check_positive_real
 from theory import collapse as C
 from theory import softmax as S
@@ -78,7 +78,6 @@ __all__ = [
     "run_evidence",
     "evidence_supports",
     "audit_uses",
-    "window_path_counts",
     "c6_local_windows",
     "b1_worst_case_onset",
     "b1_onset_sufficient",
@@ -949,19 +948,6 @@ def ev_b5_statement(bound="statement", sigma=0.0):
                    **{k: m[k] for k in ("beta1", "beta2", "beta3")})
 
 
-def _eq4_as_printed(attns, i, abar):
-    """Equation (1)/(4) evaluated literally: sum over k_1 <= ... <= k_L of the printed product."""
-    layers = [abar(a) for a in attns]
-    L, n = len(layers), layers[0].shape[0] - 1
-    total = 0.0
-    for ks in itertools.combinations_with_replacement(range(i, n + 1), L):
-        term = layers[L - 1][n, ks[L - 1]] * layers[0][ks[0], i]
-        for ell in range(2, L):  # prod_{l=2}^{L-1} abar^(l-1)_{k_l, k_{l-1}}
-            term *= layers[ell - 1][ks[ell - 1], ks[ell - 2]]
-        total += term
-    return float(total)
-
-
 def ev_b5_eq_indices(reading="printed", n=4, L=3, i=0):
     """Equations (1) and (4) sum over ``k_1 .. k_L`` but link ``k_L`` to n and nothing to ``k_L``; the path sum over ``k_1 .. k_{L-1}`` is meant.
 
@@ -992,7 +978,7 @@ def ev_b5_eq_indices(reading="printed", n=4, L=3, i=0):
     A = np.tril(np.ones((size, size))) / np.arange(1, size + 1)[:, None]  # uniform causal attention
     attns = [A] * L
     eye = np.eye(size)
-    printed = _eq4_as_printed(attns, i, lambda a: a + eye)
+    printed = eq4_as_printed(attns, i, beta1=1.0)
     intended = float(_path_sum(attns, lambda a: a + eye)[i])
     jac = float(np.linalg.matrix_power(A + eye, L)[-1, i])
     value = printed if reading == "printed" else intended
@@ -1565,55 +1551,6 @@ def _windows(pattern, num_layers, width):
     return [None if (ell + 1) % 6 == 0 else width for ell in range(num_layers)]
 
 
-def window_path_counts(n, windows):
-    """Exact number of paths from every input token to the last token, through layers with sliding windows.
-
-    A path picks, at each layer, a key the current query may attend to (itself included):
-    position ``q`` reaches keys ``q - w + 1 .. q`` in a local layer of width ``w`` and
-    ``0 .. q`` in a global one (``None``). The count is the last row of the product of
-    the 0/1 masks, computed exactly with Python integers by suffix sums, ``O(L n)``.
-
-    Parameters
-    ----------
-    n : int
-        Number of tokens (the last one is the target).
-    windows : sequence of (int or None)
-        Per-layer window width, layer 0 first.
-
-    Returns
-    -------
-    list of int
-        ``counts[i]`` = number of paths from input token i to the last token.
-
-    Raises
-    ------
-    ValueError
-        If ``n`` or a width is not a positive integer.
-
-    References
-    ----------
-    Figure 1 (b) and Theorem 5.1/B.5 (path sums); Appendix C.6, p. 23 (v2).
-
-    Examples
-    --------
-    >>> window_path_counts(4, [None, None])   # global: C(n - i + L - 1, L - 1)
-    [4, 3, 2, 1]
-    >>> window_path_counts(6, [2, 2])         # two local layers of width 2 reach 2 steps back
-    [0, 0, 0, 1, 2, 1]
-    """
-    n = check_positive_int(n, "n")
-    r = [0] * n
-    r[-1] = 1
-    for w in reversed(list(windows)):
-        w = n if w is None else check_positive_int(w, "window")
-        # new[k] = sum_{q = k}^{min(k + w - 1, n - 1)} r[q]: a suffix-sum difference.
-        suffix = [0] * (n + 1)
-        for q in range(n - 1, -1, -1):
-            suffix[q] = suffix[q + 1] + r[q]
-        r = [suffix[k] - suffix[min(k + w, n)] for k in range(n)]
-    return r
-
-
 def c6_local_windows(d=16, num_layers=6, width=8, ns=(32, 64, 128, 256), encoding="none",
                      path_n=512, prefixes=3, seed=0):
     """Appendix C.6 tested: collapse and path counts for all-global, all-local and 5:1 local/global layers.
@@ -1623,7 +1560,7 @@ def c6_local_windows(d=16, num_layers=6, width=8, ns=(32, 64, 128, 256), encodin
     once or twice (distance averaged over ``prefixes`` random prefixes); ``ones`` -- the counting pair of Figure 5 (a) and Corollary B.10, a
     fixed 8-token prompt followed by n or n + 1 copies of one token. For each, the
     distance ``||y_n - y*_{n+1}||_1`` on ``ns`` and its log-log slope (the collapse rate).
-    Path counts (:func:`window_path_counts`) to the last of ``path_n`` tokens.
+    Path counts (:func:`graphs.path_count_profile`) to the last of ``path_n`` tokens.
 
     Parameters
     ----------
@@ -1665,7 +1602,7 @@ def c6_local_windows(d=16, num_layers=6, width=8, ns=(32, 64, 128, 256), encodin
         # Length 8 + n: prompt, n - 1 ones, then one (once, or twice).
         dist_b = C.collapse_sweep(model, ones[: 8 + max(ns) - 1], one, [8 + n for n in ns])["l1"]
         same = [n for n, v in zip(ns, dist_b) if v < 1e-12]
-        counts = window_path_counts(path_n, windows)
+        counts = path_count_profile(path_n, windows)
         reach = [c for c in counts if c > 0]
         out[pattern] = {
             "windows": windows,

@@ -13,6 +13,7 @@ bound of :func:`graphs.paths.last_token_sensitivity` can then be held against th
 
 import numpy as np
 
+from graphs.causal import masked_softmax
 from graphs.validate import check_attention_layers, check_positive_int, check_positive_real
 
 __all__ = ["frozen_attention_jacobian_norms", "sink_recency_attention", "random_causal_attention"]
@@ -106,9 +107,7 @@ def sink_recency_attention(n, rng, slope=0.05, sink=3.0, noise=0.5, window=None)
     mask = dist >= 0
     if window is not None:
         mask &= dist < check_positive_int(window, "window")
-    logits = np.where(mask, logits, -np.inf)
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    return masked_softmax(logits, mask, axis=1)
 
 
 def random_causal_attention(rng, n, hypothesis=True):

@@ -15,6 +15,7 @@
 import networkx as nx
 import numpy as np
 
+from graphs.paths import path_count_profile
 from theory import audit as A
 from theory import collapse as C
 from theory.statements import PROMPTS, STATEMENTS
@@ -173,7 +174,7 @@ def _figure_c6(f, ctx):
     ax1.legend(fontsize=5.5)
     for p in f.data["patterns"]:
         windows = f.data["patterns"][p]["windows"]
-        counts = np.array(A.window_path_counts(256, windows), dtype=float)
+        counts = np.array(path_count_profile(256, windows), dtype=float)
         ax2.semilogy(np.arange(len(counts)), np.where(counts > 0, counts, np.nan), color=colors[p], label=p)
     ax2.set_xlabel("input position i (n = 256)")
     ax2.set_ylabel("paths to the last token")
