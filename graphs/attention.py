@@ -153,7 +153,8 @@ def _reduce(m, heads, where):
                      "'each' (no head reduction is applied silently)")
 
 
-def attention_layers(attns, name="attns", heads=None, batch=None, atol=DEFAULT_ATOL, single=False):
+def attention_layers(attns, name="attns", heads=None, batch=None, atol=DEFAULT_ATOL, single=False,
+                     validate=True):
     """Read attention in any supported format as validated causal attention matrices.
 
     Parameters
@@ -169,6 +170,11 @@ def attention_layers(attns, name="attns", heads=None, batch=None, atol=DEFAULT_A
         Tolerance of the validation (:func:`graphs.validate.check_attention_matrix`).
     single : bool
         Read one layer (the ``attn`` argument of single-matrix functions).
+    validate : bool
+        Check every layer (:func:`graphs.validate.check_attention_matrix`). ``False`` only
+        converts and checks shapes, for a caller that validates in its own pass over the
+        matrices (:func:`graphs.paths.last_token_sensitivity` does, block by block, while
+        it multiplies).
 
     Returns
     -------
@@ -201,6 +207,7 @@ def attention_layers(attns, name="attns", heads=None, batch=None, atol=DEFAULT_A
     heads = _check_heads(heads)
     atol = check_atol(atol)
     single = check_bool(single, "single")
+    validate = check_bool(validate, "validate")
     if isinstance(attns, AttentionLayers) and attns.atol <= atol and heads in (None, "mean", "max"):
         return [attns[0] if single else attns]
     layers, had_heads = _split_layers(attns, name, batch, single)
@@ -214,7 +221,8 @@ def attention_layers(attns, name="attns", heads=None, batch=None, atol=DEFAULT_A
             per_head = [[] for _ in mats]
         for k, a in enumerate(mats):
             label = f"{where} head {k}" if heads == "each" and len(mats) > 1 else where
-            per_head[k].append(check_attention_matrix(a, name=label, atol=atol))
+            per_head[k].append(check_attention_matrix(a, name=label, atol=atol) if validate
+                               else _square_float(a, label))
     for k, lay in enumerate(per_head):
         for ell, a in enumerate(lay):
             if a.shape != lay[0].shape:
@@ -222,7 +230,16 @@ def attention_layers(attns, name="attns", heads=None, batch=None, atol=DEFAULT_A
                                  f"{lay[0].shape}")
     if single:
         return [lay[0] for lay in per_head]
-    return [AttentionLayers(lay, atol) for lay in per_head]
+    return [AttentionLayers(lay, atol) if validate else lay for lay in per_head]
+
+
+def _square_float(matrix, where):
+    """``matrix`` as a float64 square array (no content check: the caller validates it)."""
+    a = to_numpy(matrix)
+    a = np.asarray(a.toarray() if hasattr(a, "toarray") else a, dtype=np.float64)
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
+        raise ValueError(f"{where} must be a non-empty square matrix, got shape {a.shape}")
+    return a
 
 
 def _stack(results):
@@ -236,7 +253,7 @@ def _stack(results):
     return list(results)
 
 
-def attention_input(argname="attns", single=False):
+def attention_input(argname="attns", single=False, validate=True):
     """Decorator: read the argument ``argname`` with :func:`attention_layers`.
 
     The decorated function must have ``heads``, ``batch`` and ``atol`` keyword arguments;
@@ -250,6 +267,10 @@ def attention_input(argname="attns", single=False):
         The attention argument.
     single : bool
         The function takes one matrix rather than a list of layers.
+    validate : bool
+        Validate the layers before the call; ``False`` for a function that validates in
+        its own pass (it receives an :class:`AttentionLayers` when the input was already
+        validated, a plain list otherwise).
 
     Returns
     -------
@@ -284,7 +305,7 @@ def attention_input(argname="attns", single=False):
             bound.apply_defaults()
             a = bound.arguments
             per_head = attention_layers(a[argname], argname, a["heads"], a["batch"], a["atol"],
-                                        single)
+                                        single, validate)
             results = []
             for layers in per_head:
                 a[argname] = layers

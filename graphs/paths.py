@@ -22,10 +22,12 @@ import math
 import numpy as np
 import sympy as sp
 
-from graphs.attention import attention_input
+from graphs.attention import AttentionLayers, attention_input
 from graphs.causal import NORMALISATIONS, _check_mask, _check_windows, abar, normalised_layers
 from graphs.causal import half_residual
 from graphs.validate import (
+    check_attention_rows,
+    row_block,
     DEFAULT_ATOL,
     check_bool,
     check_choice,
@@ -514,7 +516,7 @@ def sensitivity_constant(num_layers, beta2=1.0, beta3=1.0, sigma_psi=1.0, normal
     return float(c)
 
 
-@attention_input("attns")
+@attention_input("attns", validate=False)
 def last_token_sensitivity(attns, beta1=1.0, beta2=1.0, beta3=1.0, sigma_psi=1.0,
                            normalisation="proof", target=-1, atol=DEFAULT_ATOL, *, heads=None,
                            batch=None):
@@ -567,12 +569,28 @@ def last_token_sensitivity(attns, beta1=1.0, beta2=1.0, beta3=1.0, sigma_psi=1.0
     C = sensitivity_constant(len(attns), beta2, beta3, sigma_psi, normalisation)
     check_positive_real(beta1, "beta1")
     n = attns[0].shape[0]
+    for ell, a in enumerate(attns):
+        if a.shape != (n, n):
+            raise ValueError(f"attns layer {ell} has shape {a.shape}, but layer 0 has shape {(n, n)}")
     t = check_index(target, "target", n)
+    checked = isinstance(attns, AttentionLayers)
     r = np.zeros(n)
     r[t] = 1.0
     # r Abar without forming Abar: the same rule applied to (r alpha, r) instead of (alpha, I).
-    for a in reversed(attns):
-        r = abar(r @ a, r, beta1, beta2, normalisation)
+    # Each layer is read once: a block of rows is validated while it is in cache and its
+    # share of r @ alpha added, so validation costs no extra pass over memory.
+    step = row_block(n)
+    for ell in range(len(attns) - 1, -1, -1):
+        a = attns[ell]
+        ra = np.zeros(n)
+        for s in range(0, n, step):
+            block = a[s:s + step]
+            if not checked:
+                check_attention_rows(block, s, f"attns layer {ell}", atol)
+            # Causal: rows s..s+k-1 have no mass beyond column s+k-1 (just checked).
+            end = min(n, s + step)
+            ra[:end] += r[s:end] @ block[:, :end]
+        r = abar(ra, r, beta1, beta2, normalisation)
     return C * r
 
 

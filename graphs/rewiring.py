@@ -24,7 +24,6 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sps
 
-from graphs.convert import GraphData
 from graphs.curvature import bfc_edge
 from graphs.decorators import combinatorial, create_rng, not_implemented_for
 from graphs.resistance import _connected, _dense_inverse

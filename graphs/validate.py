@@ -34,6 +34,8 @@ __all__ = [
     "check_atol",
     "check_cost",
     "check_attention_matrix",
+    "check_attention_rows",
+    "row_block",
     "check_attention_layers",
     "as_dense_array",
     "to_numpy",
@@ -638,39 +640,107 @@ def check_attention_matrix(matrix, name="attn", layer=None, atol=DEFAULT_ATOL):
         raise ValueError(f"{where} must be a square matrix, got shape {a.shape}")
     if a.shape[0] == 0:
         raise ValueError(f"{where} must not be empty")
-    # One pass over blocks of rows keeps the temporaries small for n in the thousands;
-    # the offending entry is located only once a block is known to be bad.
-    n = a.shape[0]
-    step = 256
-    for s in range(0, n, step):
-        e = min(n, s + step)
-        blk = a[s:e]
-        if not np.isfinite(blk).all():
-            i, j = _first(~np.isfinite(blk))
-            raise ValueError(f"{where}: entry ({s + i}, {j}) is not finite: {blk[i, j]}")
-        if blk.min() < -atol:
-            i, j = _first(blk < -atol)
-            raise ValueError(f"{where}: entry ({s + i}, {j}) is negative: {blk[i, j]:.3g}")
-        # Columns >= e are strictly above the diagonal for every row of the block; only
-        # the square [s:e, s:e] needs a triangular mask.
-        right = blk[:, e:]
-        square = np.triu(blk[:, s:e], 1)
-        if (right.size and right.max() > atol) or square.max() > atol:
-            upper = np.concatenate([square, right], axis=1)
-            i, j = _first(upper > atol)
-            raise ValueError(
-                f"{where}: entry ({s + i}, {s + j}) above the diagonal is {upper[i, j]:.3g} "
-                f"> atol={atol:g} (not causal)"
-            )
-    sums = a.sum(axis=1)
+    step = row_block(a.shape[0])
+    for s in range(0, a.shape[0], step):
+        check_attention_rows(a[s:s + step], s, where, atol)
+    return a
+
+
+#: Bytes per block of rows in the attention checks: small enough that the block's several
+#: reductions run from cache rather than from memory.
+BLOCK_BYTES = 1 << 19
+
+
+def row_block(n):
+    """Rows per block for an ``n``-column float64 matrix (:data:`BLOCK_BYTES`, at least 8 rows).
+
+    Parameters
+    ----------
+    n : int
+        Number of columns.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        Never for a positive ``n``; ``n`` comes from a validated matrix.
+
+    References
+    ----------
+    Cache blocking: each block of rows is reduced several times while it is in cache.
+
+    Examples
+    --------
+    >>> row_block(2048), row_block(8192)
+    (32, 8)
+    """
+    return max(8, BLOCK_BYTES // (8 * n))
+
+
+def check_attention_rows(block, start, where="attn", atol=DEFAULT_ATOL):
+    """Check rows ``start .. start + len(block) - 1`` of a causal attention matrix; return their sums.
+
+    Every reduction propagates NaN and infinities (a NaN makes the minimum NaN, an infinite
+    entry makes its row sum infinite), so finiteness costs no pass of its own; the
+    offending entry is located only once the block is known to be bad. Used by
+    :func:`check_attention_matrix` and by passes that validate while they compute.
+
+    Parameters
+    ----------
+    block : ndarray, shape (k, n), float64
+        The rows.
+    start : int
+        Index of the first row (the diagonal of row ``start + r`` is column ``start + r``).
+    where : str
+        Name used in error messages.
+    atol : float
+        Tolerance for negative entries, mass above the diagonal and row sums.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        The row sums.
+
+    Raises
+    ------
+    ValueError
+        Naming the entry or row at fault.
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.6 and Theorem B.5: the hypotheses on the attention coefficients.
+
+    Examples
+    --------
+    >>> check_attention_rows(np.array([[0.5, 0.5, 0.0]]), 1).tolist()
+    [1.0]
+    """
+    end = start + block.shape[0]
+    low = block.min()
+    sums = block @ np.ones(block.shape[1])  # BLAS: faster than sum(axis=1) on row blocks
+    right = block[:, end:]
+    square = np.triu(block[:, start:end], 1)
+    upper = max(right.max() if right.size else 0.0, square.max() if square.size else 0.0)
+    if not (np.isfinite(low) and np.isfinite(sums).all()):
+        i, j = _first(~np.isfinite(block))
+        raise ValueError(f"{where}: entry ({start + i}, {j}) is not finite: {block[i, j]}")
+    if low < -atol:
+        i, j = _first(block < -atol)
+        raise ValueError(f"{where}: entry ({start + i}, {j}) is negative: {block[i, j]:.3g}")
+    if upper > atol:
+        above = np.concatenate([square, right], axis=1)
+        i, j = _first(above > atol)
+        raise ValueError(f"{where}: entry ({start + i}, {start + j}) above the diagonal is {above[i, j]:.3g} "
+                         f"> atol={atol:g} (not causal)")
     off = np.abs(sums - 1.0) > atol
     if off.any():
         i = int(np.argmax(off))
-        raise ValueError(
-            f"{where}: row {i} sums to {sums[i]:.6g}, not 1 within atol={atol:g} "
-            "(not row-stochastic)"
-        )
-    return a
+        raise ValueError(f"{where}: row {start + i} sums to {sums[i]:.6g}, not 1 within atol={atol:g} "
+                         "(not row-stochastic)")
+    return sums
 
 
 def check_attention_layers(attns, name="attns", atol=DEFAULT_ATOL):
