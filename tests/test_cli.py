@@ -98,3 +98,23 @@ def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
         vio.atomic_write_text(str(target), "new")
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_results_do_not_depend_on_the_blas_thread_count(tmp_path):
+    """B.10's fp32 distances once changed in the 7th digit with the thread count; one thread per process fixes it."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    docs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}"
+        env = dict(os.environ, OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        proc = subprocess.run([sys.executable, "-m", "verify.all", "--quick", "--only", "B.10", "B.5",
+                               "--out", str(out), "--no-figures", "--no-appendix"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        docs.append((out / "results.json").read_bytes())
+    assert docs[0] == docs[1]
