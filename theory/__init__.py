@@ -20,27 +20,43 @@ positional   positional encodings as classes (NoPE, sinusoidal, RoPE, ALiBi)
 precision    resolution (ulp) and rounding of fp64 ... fp8 (ml_dtypes)
 sensitivity  Theorem 5.1/B.5: a model meeting its hypotheses, with its exact Jacobian
 counting     Proposition 6.1/B.9, Corollary 6.2/B.10
+prescription separators in the synthetic Transformer (the glasses prescription's theory)
 search       threshold searches (bisection) and length grids
+statements   every statement of the published paper (v2), quoted with its page
+audit        the errata of the published paper, each with the code of its evidence
+             (``theory.audit``; its names stay in that namespace)
 
 ``theory`` uses numpy, scipy, sympy, mpmath, ml_dtypes and :mod:`graphs`; it never
 imports ``verify``.
 """
 
-from theory import collapse, counting, positional, precision, search, sensitivity
+from theory import (
+    audit,
+    collapse,
+    counting,
+    positional,
+    precision,
+    prescription,
+    search,
+    sensitivity,
+    statements,
+)
 from theory import softmax as _softmax_module
 
 # ``theory.softmax`` names the module (Lemmas B.1, B.2, B.4); its function of the same
 # name stays ``theory.softmax.softmax`` rather than shadowing the module.
 __all__ = (collapse.__all__ + counting.__all__ + positional.__all__ + precision.__all__
-           + search.__all__ + sensitivity.__all__
+           + prescription.__all__ + search.__all__ + sensitivity.__all__ + statements.__all__
            + [name for name in _softmax_module.__all__ if name != "softmax"])
 
 from theory.collapse import *  # noqa: E402,F401,F403
 from theory.counting import *  # noqa: E402,F401,F403
 from theory.positional import *  # noqa: E402,F401,F403
 from theory.precision import *  # noqa: E402,F401,F403
+from theory.prescription import *  # noqa: E402,F401,F403
 from theory.search import *  # noqa: E402,F401,F403
 from theory.sensitivity import *  # noqa: E402,F401,F403
+from theory.statements import *  # noqa: E402,F401,F403
 from theory.softmax import *  # noqa: E402,F401,F403
 
 softmax = _softmax_module
