@@ -16,6 +16,7 @@ the limit and how to raise it (:func:`theory.search.set_limits`).
 import math
 import numbers
 
+import mpmath
 import numpy as np
 
 __all__ = [
@@ -33,7 +34,12 @@ __all__ = [
     "check_cost",
     "check_elements",
     "limit",
+    "float_bound",
 ]
+
+
+_LOG_FLOAT_MAX = math.log(np.finfo(np.float64).max)
+_FLOAT_TINY = float(np.finfo(np.float64).smallest_normal)
 
 
 class ArgumentTypeError(TypeError, ValueError):
@@ -325,6 +331,27 @@ def check_cost(amount, limit_name, name, what):
 def check_elements(shape, name):
     """Refuse an array of ``prod(shape)`` entries above the ``elements`` limit."""
     return check_cost(math.prod(int(s) for s in shape), "elements", name, "array entries")
+
+
+def float_bound(log_value, direct, name, what):
+    """``direct()`` when it is a normal float64, else ``exp(log_value)`` when that is; else refuse.
+
+    ``direct`` is the historical formula (kept so that every number it produced stays
+    bit for bit); ``log_value`` the mpmath logarithm of the same quantity, used when the
+    direct formula overflows an intermediate.
+    """
+    try:
+        v = direct()
+    except OverflowError:
+        v = math.nan
+    if math.isfinite(v) and v >= _FLOAT_TINY:
+        return v
+    if log_value > _LOG_FLOAT_MAX:
+        raise ValueError(f"{name}: {what} = e^{float(log_value):.6g} exceeds the float64 range")
+    if log_value < math.log(_FLOAT_TINY):
+        raise ValueError(f"{name}: {what} = e^{float(log_value):.6g} underflows float64 (a bound of 0 "
+                         "would be false); use the mpmath form")
+    return float(mpmath.exp(log_value))
 
 
 def check_dps(dps, name="dps"):

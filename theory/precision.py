@@ -20,7 +20,7 @@ import math
 import ml_dtypes
 import numpy as np
 
-from theory import _validate as V
+from theory import _validate as chk
 
 __all__ = [
     "DTYPES",
@@ -75,7 +75,7 @@ def numpy_dtype(dtype):
     >>> numpy_dtype("bf16").name
     'bfloat16'
     """
-    V.check_choice(dtype, "dtype", DTYPES)
+    chk.check_choice(dtype, "dtype", DTYPES)
     return _NUMPY[dtype]
 
 
@@ -247,7 +247,7 @@ def ulp(value, dtype):
     >>> ulp(448.0, "fp8_e4m3")
     32.0
     """
-    value = V.check_real(value, "value")
+    value = chk.check_real(value, "value")
     fi = _finfo(dtype)
     _check_in_range(value, "value", dtype)
     tiny = float(fi.smallest_normal)
@@ -294,7 +294,7 @@ def resolution_at_scale(scale, dtype):
     >>> resolution_at_scale(1.0, "fp8_e4m3")
     0.125
     """
-    scale = V.check_real(scale, "scale", minimum=0.0, open_min=True)
+    scale = chk.check_real(scale, "scale", minimum=0.0, open_min=True)
     numpy_dtype(dtype)
     _check_in_range(scale, "scale", dtype)
     return ulp(scale, dtype)
@@ -356,7 +356,7 @@ def round_to(values, dtype):
     [1.001953125]
     """
     numpy_dtype(dtype)
-    arr = np.asarray(V.check_real_array(values, "values", allow_empty=True))
+    arr = np.asarray(chk.check_real_array(values, "values", allow_empty=True))
     if dtype == "fp64":
         return arr.copy()
     with np.errstate(over="ignore", invalid="ignore"):

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from theory import _validate as V
+from theory import _validate as chk
 
 __all__ = ["smallest_satisfying", "log_spaced_lengths", "set_limits", "get_limits"]
 
@@ -40,7 +40,7 @@ def get_limits():
     >>> get_limits()["dps"]
     10000
     """
-    return dict(V._LIMITS)
+    return dict(chk._LIMITS)
 
 
 def set_limits(**limits):
@@ -72,10 +72,10 @@ def set_limits(**limits):
     >>> _ = set_limits(**old)
     """
     for key, value in limits.items():
-        V.check_choice(key, "limit name", tuple(V._LIMITS))
-        V.check_int(value, key, minimum=1)
-    old = {key: V._LIMITS[key] for key in limits}
-    V._LIMITS.update({key: int(value) for key, value in limits.items()})
+        chk.check_choice(key, "limit name", tuple(chk._LIMITS))
+        chk.check_int(value, key, minimum=1)
+    old = {key: chk._LIMITS[key] for key in limits}
+    chk._LIMITS.update({key: int(value) for key, value in limits.items()})
     return old
 
 
@@ -83,7 +83,7 @@ def _holds(predicate, n):
     """``predicate(n)``, refusing answers that are not booleans (a NaN is not False)."""
     r = predicate(n)
     if not isinstance(r, (bool, np.bool_)):
-        raise V.ArgumentTypeError(f"predicate must return True or False, returned {r!r} at n={n}")
+        raise chk.ArgumentTypeError(f"predicate must return True or False, returned {r!r} at n={n}")
     return bool(r)
 
 
@@ -133,16 +133,16 @@ def smallest_satisfying(predicate, start=2, limit=2**62, guess=None):
     >>> smallest_satisfying(lambda n: n >= 10**30, limit=10**40, guess=10**30 - 7)
     1000000000000000000000000000000
     """
-    V.check_callable(predicate, "predicate")
-    start = V.check_int(start, "start")
-    limit = V.check_int(limit, "limit")
+    chk.check_callable(predicate, "predicate")
+    start = chk.check_int(start, "start")
+    limit = chk.check_int(limit, "limit")
     if limit < start:
         raise ValueError(f"limit must be >= start={start}, got {limit}")
     if guess is None:
         lo, step = start - 1, 1  # lo: a point known false, or start - 1
         hi = start
     else:
-        hi = min(max(V.check_int(guess, "guess"), start), limit)
+        hi = min(max(chk.check_int(guess, "guess"), start), limit)
         lo, step = hi - 1, 1
         # Gallop downward while the guess is already true.
         while lo >= start and _holds(predicate, lo):
@@ -202,14 +202,14 @@ def log_spaced_lengths(n_min, n_max, points):
     >>> log_spaced_lengths(2, 1000, 4).tolist()
     [2, 16, 126, 1000]
     """
-    n_min = V.check_int(n_min, "n_min", minimum=1, maximum=MAX_GRID_LENGTH)
-    n_max = V.check_int(n_max, "n_max", minimum=1, maximum=MAX_GRID_LENGTH)
-    points = V.check_int(points, "points", minimum=1)
+    n_min = chk.check_int(n_min, "n_min", minimum=1, maximum=MAX_GRID_LENGTH)
+    n_max = chk.check_int(n_max, "n_max", minimum=1, maximum=MAX_GRID_LENGTH)
+    points = chk.check_int(points, "points", minimum=1)
     if n_max < n_min:
         raise ValueError(f"n_max must be >= n_min={n_min}, got {n_max}")
     if points == 1 and n_max > n_min:
         raise ValueError(f"points must be >= 2 to include both ends n_min={n_min} and n_max={n_max}, got 1")
-    V.check_elements([points], "points")
+    chk.check_elements([points], "points")
     grid = np.logspace(math.log10(n_min), math.log10(n_max), points)
     out = np.unique(np.round(grid).astype(np.int64))
     # logspace's ends are within a few ulp of n_min and n_max; rounding makes them exact

@@ -38,7 +38,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from theory import _validate as V
+from theory import _validate as chk
 from theory.precision import DTYPES, machine_epsilon, ulp
 from theory.search import smallest_satisfying
 
@@ -73,9 +73,9 @@ __all__ = [
 #: Exact limit of Proposition B.4, ``2 (e - 1) / (e + 1)``.
 ALTERNATING_TV_LIMIT = 2 * (sp.E - 1) / (sp.E + 1)
 
-#: Natural log of the largest float64: ``exp`` of anything above it overflows.
-_LOG_FLOAT_MAX = math.log(np.finfo(np.float64).max)
-_FLOAT_TINY = float(np.finfo(np.float64).smallest_normal)
+#: Natural log of the largest float64 (``exp`` of anything above it overflows), and the
+#: smallest normal float64.
+_LOG_FLOAT_MAX, _FLOAT_TINY = chk._LOG_FLOAT_MAX, chk._FLOAT_TINY
 
 #: Largest threshold or onset the searches return: far beyond any sequence length, and
 #: still a float64 (the bounds are compared in float64).
@@ -107,7 +107,7 @@ def _outward(interval):
 
 
 def _check_scalars(**values):
-    return [V.check_real(v, name) for name, v in values.items()]
+    return [chk.check_real(v, name) for name, v in values.items()]
 
 
 def softmax(x):
@@ -138,7 +138,7 @@ def softmax(x):
     >>> softmax([0.0, 0.0]).tolist()
     [0.5, 0.5]
     """
-    x = V.check_real_array(x, "x", ndim=1)
+    x = chk.check_real_array(x, "x", ndim=1)
     # Entries far below the maximum underflow to 0, which is their correctly rounded weight.
     with np.errstate(over="ignore", under="ignore"):
         e = np.exp(x - x.max())
@@ -146,7 +146,7 @@ def softmax(x):
 
 
 def _check_distribution(p, name, atol):
-    p = V.check_real_array(p, name, ndim=1)
+    p = chk.check_real_array(p, name, ndim=1)
     if p.min() < -atol:
         raise ValueError(f"{name} must be a probability vector: entry {int(p.argmin())} is {p.min():g}")
     total = float(p.sum())  # pairwise summation: error ~ log2(n) ulp, far inside atol
@@ -186,7 +186,7 @@ def total_variation(p, q, atol=1e-6):
     >>> total_variation([1.0, 0.0], [0.0, 1.0])
     2.0
     """
-    atol = V.check_real(atol, "atol", minimum=0.0)
+    atol = chk.check_real(atol, "atol", minimum=0.0)
     if atol >= 0.5:
         raise ValueError(f"atol must be < 0.5 (a larger tolerance accepts non-distributions), got {atol!r}")
     p = _check_distribution(p, "p", atol)
@@ -233,7 +233,7 @@ def last_entry_gap(a, b, c):
     >>> round(last_entry_gap([0.0], 0.0, 0.0), 12)   # 1/2 - 1/3
     0.166666666667
     """
-    a = V.check_real_array(a, "a", ndim=1, allow_empty=True)
+    a = chk.check_real_array(a, "a", ndim=1, allow_empty=True)
     b, c = _check_scalars(b=b, c=c)
     ref = max(a.max() if a.size else -np.inf, b, c)
     with np.errstate(under="ignore"):
@@ -285,27 +285,6 @@ def last_entry_gap_symbolic():
     }
 
 
-def _float_bound(log_value, direct, name, what):
-    """``direct()`` when it is a normal float64, else ``exp(log_value)`` when that is; else refuse.
-
-    ``direct`` is the historical formula (kept so that every number it produced stays
-    bit for bit); ``log_value`` the mpmath logarithm of the same quantity, used when the
-    direct formula overflows an intermediate.
-    """
-    try:
-        v = direct()
-    except OverflowError:
-        v = math.nan
-    if math.isfinite(v) and v >= _FLOAT_TINY:
-        return v
-    if log_value > _LOG_FLOAT_MAX:
-        raise ValueError(f"{name}: {what} = e^{float(log_value):.6g} exceeds the float64 range")
-    if log_value < math.log(_FLOAT_TINY):
-        raise ValueError(f"{name}: {what} = e^{float(log_value):.6g} underflows float64 (a bound of 0 "
-                         "would be false); use the mpmath form")
-    return float(mpmath.exp(log_value))
-
-
 def last_entry_gap_bound(n, M):
     """Explicit rate for Lemma B.1: ``gap <= e^(4M) / (n-1)^2`` when every ``|entry| <= M``.
 
@@ -342,11 +321,11 @@ def last_entry_gap_bound(n, M):
     >>> last_entry_gap_bound(11, 0.0)
     0.01
     """
-    n = V.check_int(n, "n", minimum=2)
-    M = V.check_real(M, "M", minimum=0.0)
+    n = chk.check_int(n, "n", minimum=2)
+    M = chk.check_real(M, "M", minimum=0.0)
     with mpmath.workdps(30):
         log_value = 4 * _mpf(M) - 2 * mpmath.log(n - 1)
-    return _float_bound(log_value, lambda: math.exp(4 * M) / (n - 1) ** 2, "M and n", "e^(4M)/(n-1)^2")
+    return chk.float_bound(log_value, lambda: math.exp(4 * M) / (n - 1) ** 2, "M and n", "e^(4M)/(n-1)^2")
 
 
 def last_entry_gap_threshold(eps, M):
@@ -389,8 +368,8 @@ def last_entry_gap_threshold(eps, M):
     >>> last_entry_gap_bound(n0, 0.0) < 1e-50 <= last_entry_gap_bound(n0 - 1, 0.0)
     True
     """
-    eps = V.check_real(eps, "eps", minimum=_FLOAT_TINY)
-    M = V.check_real(M, "M", minimum=0.0)
+    eps = chk.check_real(eps, "eps", minimum=_FLOAT_TINY)
+    M = chk.check_real(M, "M", minimum=0.0)
     with mpmath.workdps(50):
         r = mpmath.exp(2 * _mpf(M)) / mpmath.sqrt(_mpf(eps))
         if r > 2**500:
@@ -436,9 +415,9 @@ def last_entry_gap_mp(n, a, b, c, dps=50):
     >>> float(last_entry_gap_mp(2, 0, 0, 0))   # 1/2 - 1/3
     0.16666666666666666
     """
-    n = V.check_int(n, "n", minimum=1)
+    n = chk.check_int(n, "n", minimum=1)
     a, b, c = _check_scalars(a=a, b=b, c=c)
-    with mpmath.workdps(V.check_dps(dps)):
+    with mpmath.workdps(chk.check_dps(dps)):
         a, b, c = _mpf(a), _mpf(b), _mpf(c)
         S = (n - 1) * mpmath.exp(a)
         return mpmath.exp(b + c) / ((S + mpmath.exp(c)) * (S + mpmath.exp(b) + mpmath.exp(c)))
@@ -483,13 +462,13 @@ def last_entry_gap_prefix_mp(a, lengths, b, c, dps=50):
     >>> [round(float(v), 12) for v in g]     # 1/2 - 1/3, 1/3 - 1/4
     [0.166666666667, 0.083333333333]
     """
-    a = V.check_real_array(a, "a", ndim=1, allow_empty=True)
-    ns = V.check_int_array(lengths, "lengths", minimum=2).tolist()
+    a = chk.check_real_array(a, "a", ndim=1, allow_empty=True)
+    ns = chk.check_int_array(lengths, "lengths", minimum=2).tolist()
     b, c = _check_scalars(b=b, c=c)
-    dps = V.check_dps(dps)
+    dps = chk.check_dps(dps)
     if max(ns) - 1 > a.size:
         raise ValueError(f"lengths reach {max(ns)} but a has only {a.size} entries")
-    V.check_cost(max(ns) * dps, "mp_digits", "lengths", "terms x digits")
+    chk.check_cost(max(ns) * dps, "mp_digits", "lengths", "terms x digits")
     want = set(n - 1 for n in ns)
     sums = {}
     with mpmath.workdps(dps):
@@ -537,8 +516,8 @@ def gap_onset_sufficient(M, dtype):
     >>> gap_onset_sufficient(0.0, "bf16")
     259
     """
-    M = V.check_real(M, "M", minimum=0.0)
-    eps = machine_epsilon(V.check_choice(dtype, "dtype", DTYPES))
+    M = chk.check_real(M, "M", minimum=0.0)
+    eps = machine_epsilon(chk.check_choice(dtype, "dtype", DTYPES))
     if 6 * M - math.log(eps / 2) > math.log(_MAX_THRESHOLD):
         raise ValueError(f"M={M!r}: the onset 2 e^(6M)/eps_mach for {dtype} exceeds 2**62")
     target = 2 * math.exp(6 * M) / eps
@@ -592,8 +571,8 @@ def gap_onset_constant_prefix(b, c, dtype, a=0.0, dps=50):
     269
     """
     b, c, a = _check_scalars(b=b, c=c, a=a)
-    eps = machine_epsilon(V.check_choice(dtype, "dtype", DTYPES))
-    dps = V.check_dps(dps)
+    eps = machine_epsilon(chk.check_choice(dtype, "dtype", DTYPES))
+    dps = chk.check_dps(dps)
     if dps < 20:
         raise ValueError(f"dps must be >= 20 here (each gap is compared with a float64 ulp, which needs "
                          f"17 correct digits), got {dps}")
@@ -664,9 +643,9 @@ def last_entry_gap_interval(n, a, b, c, dps=30):
     >>> lo <= 1/6 <= hi
     True
     """
-    n = V.check_int(n, "n", minimum=1)
+    n = chk.check_int(n, "n", minimum=1)
     a, b, c = _check_scalars(a=a, b=b, c=c)
-    with _iv_precision(V.check_dps(dps)) as iv:
+    with _iv_precision(chk.check_dps(dps)) as iv:
         a, b, c = iv.mpf(a), iv.mpf(b), iv.mpf(c)
         S = (n - 1) * iv.exp(a)
         g = iv.exp(b + c) / ((S + iv.exp(c)) * (S + iv.exp(b) + iv.exp(c)))
@@ -677,8 +656,8 @@ def last_entry_gap_interval(n, a, b, c, dps=30):
 
 
 def _check_pair(x, x_star):
-    x = V.check_real_array(x, "x", ndim=1)
-    xs = V.check_real_array(x_star, "x_star", ndim=1)
+    x = chk.check_real_array(x, "x", ndim=1)
+    xs = chk.check_real_array(x_star, "x_star", ndim=1)
     if len(x) != len(xs):
         raise ValueError(f"x and x_star must have the same length, got {len(x)} and {len(xs)}")
     return x, xs
@@ -717,8 +696,8 @@ def total_variation_mp(x, x_star, dps=50):
     0.0
     """
     x, xs = _check_pair(x, x_star)
-    dps = V.check_dps(dps)
-    V.check_cost(2 * len(x) * dps, "mp_digits", "x", "terms x digits")
+    dps = chk.check_dps(dps)
+    chk.check_cost(2 * len(x) * dps, "mp_digits", "x", "terms x digits")
     with mpmath.workdps(dps):
         ex = [mpmath.exp(_mpf(v)) for v in x]
         es = [mpmath.exp(_mpf(v)) for v in xs]
@@ -728,8 +707,8 @@ def total_variation_mp(x, x_star, dps=50):
 
 def _check_seeds(seeds):
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise V.ArgumentTypeError(f"seeds must be a sequence of integers, got {seeds!r}")
-    return V.check_int_array(list(seeds), "seeds", minimum=0).tolist()
+        raise chk.ArgumentTypeError(f"seeds must be a sequence of integers, got {seeds!r}")
+    return chk.check_int_array(list(seeds), "seeds", minimum=0).tolist()
 
 
 def perturbed_prefix_tv(n_max, k=200, eta=0.1, seeds=(0, 1, 2, 3, 4), points=24,
@@ -777,19 +756,19 @@ def perturbed_prefix_tv(n_max, k=200, eta=0.1, seeds=(0, 1, 2, 3, 4), points=24,
     >>> ns.tolist(), bool((tv <= cert).all() and (cert <= rate).all())
     ([10, 100, 1000], True)
     """
-    n_max = V.check_int(n_max, "n_max", minimum=1)
-    k = V.check_int(k, "k", minimum=1)
+    n_max = chk.check_int(n_max, "n_max", minimum=1)
+    k = chk.check_int(k, "k", minimum=1)
     if n_max < k:
         raise ValueError(f"n_max must be >= k={k}, got {n_max}")
-    eta = V.check_real(eta, "eta", minimum=0.0, open_min=True)
+    eta = chk.check_real(eta, "eta", minimum=0.0, open_min=True)
     seeds = _check_seeds(seeds)
-    points = V.check_int(points, "points", minimum=1)
-    setting = V.check_choice(setting, "setting", ("fig9", "alternating"))
-    V.check_elements([n_max], "n_max")
-    V.check_elements([min(points, n_max)], "points")
+    points = chk.check_int(points, "points", minimum=1)
+    setting = chk.check_choice(setting, "setting", ("fig9", "alternating"))
+    chk.check_elements([n_max], "n_max")
+    chk.check_elements([min(points, n_max)], "points")
     ns = np.unique(np.round(np.logspace(math.log10(k), math.log10(n_max), points)).astype(int))
     # About ten float64 passes over each length (two softmaxes, the certificate, the rate).
-    V.check_cost(10 * len(seeds) * int(ns.sum()), "work", "n_max", "float64 entries processed")
+    chk.check_cost(10 * len(seeds) * int(ns.sum()), "work", "n_max", "float64 entries processed")
     tv = np.empty((len(seeds), len(ns)))
     cert = np.empty_like(tv)
     rate = np.empty_like(tv)
@@ -887,8 +866,8 @@ def tv_bound(abs_differences, spread):
     >>> tv_bound([0.1, 0.0, 0.0, 0.0], 0.0)
     0.05
     """
-    diff = V.check_real_array(abs_differences, "abs_differences", ndim=1, minimum=0.0)
-    spread = V.check_real(spread, "spread", minimum=0.0)
+    diff = chk.check_real_array(abs_differences, "abs_differences", ndim=1, minimum=0.0)
+    spread = chk.check_real(spread, "spread", minimum=0.0)
     if spread > _LOG_FLOAT_MAX:
         raise ValueError(f"spread={spread!r}: e^spread exceeds the float64 range")
     with np.errstate(over="ignore"):
@@ -933,9 +912,9 @@ def tv_threshold(eps, spread, total_abs_difference):
     >>> tv_threshold(0.01, 0.0, 1.0)
     201
     """
-    eps = V.check_real(eps, "eps", minimum=0.0, open_min=True)
-    spread = V.check_real(spread, "spread", minimum=0.0)
-    total = V.check_real(total_abs_difference, "total_abs_difference", minimum=0.0)
+    eps = chk.check_real(eps, "eps", minimum=0.0, open_min=True)
+    spread = chk.check_real(spread, "spread", minimum=0.0)
+    total = chk.check_real(total_abs_difference, "total_abs_difference", minimum=0.0)
     if spread > _LOG_FLOAT_MAX:
         raise ValueError(f"spread={spread!r}: e^spread exceeds the float64 range")
     with np.errstate(over="ignore"):
@@ -986,11 +965,11 @@ def shifted_prefix_tv_symbolic():
 
 
 def _check_shifted(n, k, eta):
-    n = V.check_int(n, "n", minimum=1)
-    k = V.check_int(k, "k", minimum=1)
+    n = chk.check_int(n, "n", minimum=1)
+    k = chk.check_int(k, "k", minimum=1)
     if k > n:
         raise ValueError(f"k must be <= n, got k={k}, n={n}")
-    return n, k, V.check_real(eta, "eta", minimum=0.0, open_min=True)
+    return n, k, chk.check_real(eta, "eta", minimum=0.0, open_min=True)
 
 
 def _shifted_tv(one, e, n, k):
@@ -1034,7 +1013,7 @@ def shifted_prefix_tv_mp(n, k, eta, dps=50):
     True
     """
     n, k, eta = _check_shifted(n, k, eta)
-    with mpmath.workdps(V.check_dps(dps)):
+    with mpmath.workdps(chk.check_dps(dps)):
         return _shifted_tv(mpmath.mpf(1), mpmath.exp(_mpf(eta)), n, k)
 
 
@@ -1071,7 +1050,7 @@ def shifted_prefix_tv_interval(n, k, eta, dps=30):
     True
     """
     n, k, eta = _check_shifted(n, k, eta)
-    with _iv_precision(V.check_dps(dps)) as iv:
+    with _iv_precision(chk.check_dps(dps)) as iv:
         return _outward(_shifted_tv(iv.mpf(1), iv.exp(iv.mpf(eta)), n, k))
 
 
@@ -1106,8 +1085,8 @@ def normaliser_identity_symbolic(size=3):
     >>> normaliser_identity_symbolic(3)
     0
     """
-    size = V.check_int(size, "size", minimum=1)
-    V.check_cost(size, "symbolic_size", "size", "symbolic entries")
+    size = chk.check_int(size, "size", minimum=1)
+    chk.check_cost(size, "symbolic_size", "size", "symbolic entries")
     e = sp.symbols(f"e1:{size + 1}", positive=True)
     es = sp.symbols(f"f1:{size + 1}", positive=True)
     Z, Zs = sum(e), sum(es)
@@ -1190,8 +1169,8 @@ def alternating_pair(n):
     >>> [v.tolist() for v in alternating_pair(4)]
     [[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0]]
     """
-    n = V.check_int(n, "n", minimum=1)
-    V.check_elements([2, n], "n")
+    n = chk.check_int(n, "n", minimum=1)
+    chk.check_elements([2, n], "n")
     x = (np.arange(n) % 2 == 0).astype(float)
     return x, 1.0 - x
 
@@ -1236,8 +1215,8 @@ def alternating_tv_mp(n, dps=50):
     >>> abs(float(alternating_tv_mp(6)) - total_variation(softmax(x * 1.0), softmax(~x * 1.0))) < 1e-15
     True
     """
-    n = V.check_int(n, "n", minimum=1)
-    with mpmath.workdps(V.check_dps(dps)):
+    n = chk.check_int(n, "n", minimum=1)
+    with mpmath.workdps(chk.check_dps(dps)):
         return _alternating_tv(mpmath.e, n, mpmath.mpf(1))
 
 
@@ -1272,8 +1251,8 @@ def alternating_tv_interval(n=None, dps=30):
     True
     """
     if n is not None:
-        n = V.check_int(n, "n", minimum=1)
-    with _iv_precision(V.check_dps(dps)) as iv:
+        n = chk.check_int(n, "n", minimum=1)
+    with _iv_precision(chk.check_dps(dps)) as iv:
         e = iv.e
         if n is None:
             return _outward(2 * (e - 1) / (e + 1))
