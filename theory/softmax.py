@@ -99,11 +99,16 @@ def _iv_precision(dps):
         iv.dps = old
 
 
-def _outward(interval):
-    """``(lower, upper)`` floats that contain the interval: nearest float, then one step out."""
+def _outward(interval, low=0.0, high=2.0):
+    """``(lower, upper)`` floats that contain the interval: nearest float, then one step out.
+
+    The result is intersected with ``[low, high]``, the range the quantity is known to lie
+    in (a gap in [0, 1], a total variation in [0, 2]): cancellation at low precision can
+    widen an enclosure past 0, which stays rigorous but says less.
+    """
     lo = float(mpmath.mpf(interval.a))
     hi = float(mpmath.mpf(interval.b))
-    return (math.nextafter(lo, -math.inf), math.nextafter(hi, math.inf))
+    return (max(low, math.nextafter(lo, -math.inf)), min(high, math.nextafter(hi, math.inf)))
 
 
 def _check_scalars(**values):
@@ -199,6 +204,15 @@ def total_variation(p, q, atol=1e-6):
 # --------------------------------------------------------------------------- B.1
 
 
+def _softmax_last(a, tail, first=False):
+    """``e^t / (sum_k e^(a_k) + sum e^tail)`` for ``t`` the last (or first) entry of ``tail``."""
+    ref = max(a.max() if a.size else -math.inf, *tail)
+    with np.errstate(under="ignore"):
+        s = float(np.exp(a - ref).sum()) if a.size else 0.0
+    e = [math.exp(t - ref) for t in tail]
+    return (e[0] if first else e[-1]) / (s + sum(e))
+
+
 def last_entry_gap(a, b, c):
     """Lemma B.1: ``softmax([a, c])_n - softmax([a, b, c])_{n+1}``, computed stably.
 
@@ -235,11 +249,10 @@ def last_entry_gap(a, b, c):
     """
     a = chk.check_real_array(a, "a", ndim=1, allow_empty=True)
     b, c = _check_scalars(b=b, c=c)
-    ref = max(a.max() if a.size else -np.inf, b, c)
-    with np.errstate(under="ignore"):
-        s = np.exp(a - ref).sum() if a.size else 0.0
-    eb, ec = math.exp(b - ref), math.exp(c - ref)
-    return float(eb * ec / ((s + ec) * (s + eb + ec)))
+    # The gap is the product of two softmax values, e^c/(S + e^c) and e^b/(S + e^b + e^c);
+    # each is computed against its own largest exponent, so neither is 0/0 (one common
+    # reference made b = 746, a = c = 0 return NaN: e^c and S both underflowed).
+    return _softmax_last(a, [c]) * _softmax_last(a, [b, c], first=True)
 
 
 def last_entry_gap_symbolic():
@@ -582,7 +595,8 @@ def gap_onset_constant_prefix(b, c, dtype, a=0.0, dps=50):
         if x > _MAX_THRESHOLD:
             raise ValueError(f"b={b!r} and a={a!r}: the onset (about 4 e^(b-a)/eps_mach = {mpmath.nstr(x, 6)}) "
                              f"exceeds 2**62 for {dtype}")
-        n_sure = max(2, int(mpmath.floor(x)) + 2)
+        # (int() of a hugely negative x would build a number with billions of digits.)
+        n_sure = 2 if x < 0 else int(mpmath.floor(x)) + 2
 
     def value(n):
         with mpmath.workdps(dps):
@@ -649,7 +663,7 @@ def last_entry_gap_interval(n, a, b, c, dps=30):
         a, b, c = iv.mpf(a), iv.mpf(b), iv.mpf(c)
         S = (n - 1) * iv.exp(a)
         g = iv.exp(b + c) / ((S + iv.exp(c)) * (S + iv.exp(b) + iv.exp(c)))
-        return _outward(g)
+        return _outward(g, high=1.0)
 
 
 # --------------------------------------------------------------------------- B.2
@@ -705,12 +719,6 @@ def total_variation_mp(x, x_star, dps=50):
         return mpmath.fsum(abs(u / Z - v / Zs) for u, v in zip(ex, es))
 
 
-def _check_seeds(seeds):
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise chk.ArgumentTypeError(f"seeds must be a sequence of integers, got {seeds!r}")
-    return chk.check_int_array(list(seeds), "seeds", minimum=0).tolist()
-
-
 def perturbed_prefix_tv(n_max, k=200, eta=0.1, seeds=(0, 1, 2, 3, 4), points=24,
                         setting="fig9"):
     """Figure 9: TV between ``softmax(x)`` and ``softmax(x*)`` on a geometric grid of lengths.
@@ -726,7 +734,7 @@ def perturbed_prefix_tv(n_max, k=200, eta=0.1, seeds=(0, 1, 2, 3, 4), points=24,
     k : int
         Number of perturbed entries (``>= 1``).
     eta : float
-        Perturbation size (``> 0``).
+        Perturbation size (``0 < eta <= 700``: beyond, the rate overflows float64).
     seeds : sequence of int
         One draw per seed (non-negative integers, at least one).
     points : int
@@ -760,12 +768,13 @@ def perturbed_prefix_tv(n_max, k=200, eta=0.1, seeds=(0, 1, 2, 3, 4), points=24,
     k = chk.check_int(k, "k", minimum=1)
     if n_max < k:
         raise ValueError(f"n_max must be >= k={k}, got {n_max}")
-    eta = chk.check_real(eta, "eta", minimum=0.0, open_min=True)
-    seeds = _check_seeds(seeds)
+    # x* reaches 1 + eta, so the rate 2 e^(1 + eta) mean|x - x*| must stay a float64.
+    eta = chk.check_real(eta, "eta", minimum=0.0, maximum=700.0, open_min=True)
+    seeds = chk.check_int_array(seeds, "seeds", minimum=0).tolist()
     points = chk.check_int(points, "points", minimum=1)
     setting = chk.check_choice(setting, "setting", ("fig9", "alternating"))
     chk.check_elements([n_max], "n_max")
-    chk.check_elements([min(points, n_max)], "points")
+    chk.check_elements([points], "points")
     ns = np.unique(np.round(np.logspace(math.log10(k), math.log10(n_max), points)).astype(int))
     # About ten float64 passes over each length (two softmaxes, the certificate, the rate).
     chk.check_cost(10 * len(seeds) * int(ns.sum()), "work", "n_max", "float64 entries processed")
@@ -805,7 +814,7 @@ def tv_certificate(x, x_star):
     Returns
     -------
     float
-        In ``[0, 2]``, at least the total variation.
+        In ``[0, 4]`` (``D <= Z + Z*``), at least the total variation.
 
     Raises
     ------
@@ -1064,7 +1073,7 @@ def normaliser_identity_symbolic(size=3):
     Parameters
     ----------
     size : int
-        Number of entries, ``1 <= size <=`` the ``symbolic_size`` limit (64).
+        Number of entries, ``1 <= size <=`` the ``symbolic_size`` limit (16 by default).
 
     Returns
     -------
