@@ -171,7 +171,9 @@ def geometric_lengths(n_min, n_max, per_octave=4):
             top = int(np.round(n_min * 2.0 ** (k0 / per_octave)))
             dense, start = np.arange(n_min, top, dtype=np.int64), k0
     chk.check_elements([len(dense) + k - start], "per_octave")
-    tail = np.round(n_min * 2.0 ** (np.arange(start, k) / per_octave)).astype(np.int64)
+    # Float indices: exact below 2**53 (the values of the earlier np.arange(k) / per_octave),
+    # and still monotone above it, where an int64 arange would overflow.
+    tail = np.round(n_min * 2.0 ** (np.arange(float(start), float(k)) / per_octave)).astype(np.int64)
     ns = np.unique(np.concatenate([dense, tail]))
     ns = ns[ns <= n_max]
     if ns[-1] != n_max:
@@ -944,17 +946,16 @@ def attention_gap_bound(n, M):
     return chk.float_bound(log_value, lambda: math.exp(2 * M) / (n + 1), "M and n", "e^(2M)/(n+1)")
 
 
-def _check_curve(lengths, distance, resolution=None):
-    """Strictly increasing integer lengths and matching finite non-negative values."""
+def _check_curve(lengths, distance, resolution):
+    """Strictly increasing integer lengths, matching finite non-negative distances, and a
+    non-negative resolution (one number, or one per length)."""
     ns = chk.check_int_array(lengths, "lengths", minimum=1)
     if (np.diff(ns) <= 0).any():
         raise ValueError("lengths must be strictly increasing")
     dist = chk.check_real_array(distance, "distance", ndim=1, minimum=0.0)
     if len(dist) != len(ns):
         raise ValueError(f"distance has {len(dist)} entries, lengths has {len(ns)}")
-    if resolution is None:
-        return ns, dist, None
-    if np.ndim(resolution) == 0 and not isinstance(resolution, (str, bytes)):
+    if not isinstance(resolution, (str, bytes, list, tuple, np.ndarray)):
         res = chk.check_real(resolution, "resolution", minimum=0.0)
     else:
         res = chk.check_real_array(resolution, "resolution", ndim=1, minimum=0.0)
@@ -1186,7 +1187,8 @@ def separator_sequence(n, one, sep, every=3):
     n = chk.check_int(n, "n", minimum=1)
     every = chk.check_int(every, "every", minimum=1)
     one = chk.check_real_array(one, "one", ndim=1)
-    sep = chk.check_real_array(sep, "sep", shape=(len(one),))
+    sep = chk.check_real_array(sep, "sep", ndim=1)
+    chk.check_same_width(one, sep, "one", "sep")
     rows = n + (n - 1) // every
     chk.check_elements([rows, len(one)], "n")
     is_sep = np.zeros(rows, dtype=bool)
@@ -1244,7 +1246,8 @@ def separator_distances(model, prompt, one, sep, lengths, every=None):
     if every is not None:
         every = chk.check_int(every, "every", minimum=1)
     p = prompt.shape[0]
-    sizes = p + ns + (ns // every if every else 0) + 1
+    # Separators in the longest sequence (an every beyond it adds none; int64-safe).
+    sizes = p + ns + (ns // min(every, int(ns.max()) + 1) if every else 0) + 1
     chk.check_cost(2 * model.num_layers * int(np.sum(sizes.astype(float) ** 2)), "work", "lengths",
                  "attention scores")
 

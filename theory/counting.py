@@ -125,7 +125,8 @@ def count_sequence(pattern, repeats, zero, one, rng=None):
     pattern = _check_pattern(pattern)
     repeats = chk.check_int(repeats, "repeats", minimum=1)
     zero = chk.check_real_array(zero, "zero", ndim=1)
-    one = chk.check_real_array(one, "one", shape=(len(zero),))
+    one = chk.check_real_array(one, "one", ndim=1)
+    chk.check_same_width(zero, one, "zero", "one")
     if rng is not None:
         chk.check_rng(rng, "rng")
     chk.check_elements([len(pattern) * repeats, len(zero)], "repeats")
@@ -270,6 +271,9 @@ def count_collapse_witness(model, prompt, one, lengths):
     one = chk.check_real_array(one, "one", shape=(model.d,))
     ns = sorted(chk.check_int_array(lengths, "lengths", minimum=1).tolist())
     n_max = ns[-1]
+    rows = prompt.shape[0] + n_max
+    chk.check_elements([rows, model.d], "lengths")
+    chk.check_cost(model.num_layers * rows**2, "work", "lengths", "attention scores (layers x n**2)")
     seq = np.concatenate([prompt, np.repeat(one[None], n_max - 1, axis=0)])
     cache = model.encode_prefix(seq)
     p = prompt.shape[0]

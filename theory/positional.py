@@ -585,6 +585,11 @@ def make_encoding(encoding, alibi=None, rope_base=None):
                                  "set it on the instance")
         return encoding
     name = chk.check_choice(encoding, "encoding", tuple(ENCODINGS))
+    # Checked here under their own names (the classes call them slope and base).
+    if alibi is not None:
+        alibi = chk.check_real(alibi, "alibi", minimum=0.0, open_min=True)
+    if rope_base is not None:
+        rope_base = chk.check_real(rope_base, "rope_base", minimum=0.0, open_min=True)
     if alibi is not None and name != "alibi":
         raise ValueError(f"alibi is an ALiBi slope; it has no meaning with encoding={name!r}")
     if rope_base is not None and name != "rope":
