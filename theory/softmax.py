@@ -1023,7 +1023,9 @@ def shifted_prefix_tv_mp(n, k, eta, dps=50):
     """
     n, k, eta = _check_shifted(n, k, eta)
     with mpmath.workdps(chk.check_dps(dps)):
-        return _shifted_tv(mpmath.mpf(1), mpmath.exp(_mpf(eta)), n, k)
+        # For k = n the two softmaxes are equal and the closed form cancels to a rounding
+        # error of either sign; a total variation is never negative.
+        return max(_shifted_tv(mpmath.mpf(1), mpmath.exp(_mpf(eta)), n, k), mpmath.mpf(0))
 
 
 def shifted_prefix_tv_interval(n, k, eta, dps=30):
