@@ -416,6 +416,15 @@ class SyntheticTransformer:
         ------
         ValueError
             For a wrong shape, a non-finite entry, or a pass over the ``work`` limit.
+
+        References
+        ----------
+        Barbero et al. (2024), Section 2 (the model and ``y_i = norm3(v_i^(L))``), p. 3.
+
+        Examples
+        --------
+        >>> SyntheticTransformer(d=4, encoding="none").forward(np.ones((3, 4))).shape
+        (3, 4)
         """
         return self._run(self._check_tokens(x, "x", self.num_layers), keep_cache=False).astype(np.float64)
 
@@ -436,6 +445,15 @@ class SyntheticTransformer:
         ValueError
             For a bidirectional model (``causal=False``: later tokens change the prefix
             states), a wrong shape, a non-finite entry, or work over the limit.
+
+        References
+        ----------
+        Barbero et al. (2024), Section 2 (causal attention), p. 3.
+
+        Examples
+        --------
+        >>> SyntheticTransformer(d=4, num_layers=2).encode_prefix(np.ones((5, 4))).keys[1].shape
+        (5, 4)
         """
         if not self.causal:
             raise ValueError("encode_prefix needs a causal model (causal=True)")
@@ -462,6 +480,18 @@ class SyntheticTransformer:
             If ``cache`` is not a :class:`PrefixCache` of this model's shape, ``m`` is not
             an integer in ``[0, cache.length]``, or ``tokens`` has a wrong shape or a
             non-finite entry.
+
+        References
+        ----------
+        Barbero et al. (2024), Section 2, p. 3, and Theorem B.3 (``y_n`` against
+        ``y*_{n+1}``), p. 15.
+
+        Examples
+        --------
+        >>> m = SyntheticTransformer(d=4, encoding="none")
+        >>> x = np.arange(12.0).reshape(3, 4)
+        >>> bool(np.allclose(m.last_token(m.encode_prefix(x[:2]), 2, x[2:]), m.forward(x)[-1]))
+        True
         """
         self._check_cache(cache)
         m = chk.check_int(m, "m", minimum=0, maximum=cache.length)
@@ -883,6 +913,11 @@ def attention_gap_identity_symbolic():
     so ``||z - z*||_1 <= e^(2M)/(n+1) ||z - v_a||_1`` when all logits lie in
     ``[-M, M]`` (``S + w + w' >= (n+1) e^(-M)``, ``w' <= e^M``): an explicit ``O(1/n)``
     rate for the first-layer step of the proof of Theorem B.3.
+
+    Parameters
+    ----------
+    None
+        It takes no arguments.
 
     Returns
     -------

@@ -41,6 +41,11 @@ def ratio_attention_symbolic():
     ``(n0 e^{a} v0 + n1 e^{b} v1) / (n0 e^{a} + n1 e^{b}) + v_self``
     where ``a = q.k0`` and ``b = q.k1``.
 
+    Parameters
+    ----------
+    None
+        It takes no arguments.
+
     Returns
     -------
     dict

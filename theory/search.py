@@ -35,6 +35,20 @@ def get_limits():
         entries one call processes (a forward pass: layers x n**2 attention scores);
         ``symbolic_size``: entries of one symbolic identity.
 
+    Parameters
+    ----------
+    None
+        It takes no arguments.
+
+    Raises
+    ------
+    None
+
+    References
+    ----------
+    Not a statement of the paper: the limits keep every call to a bounded cost (issue 14
+    of this project).
+
     Examples
     --------
     >>> get_limits()["dps"]
@@ -63,6 +77,10 @@ def set_limits(**limits):
     ------
     ValueError
         For an unknown limit name or a value that is not a positive integer.
+
+    References
+    ----------
+    Not a statement of the paper: see :func:`get_limits`.
 
     Examples
     --------

@@ -137,8 +137,8 @@ def sink_recency_attention(n, rng, slope=0.05, sink=3.0, noise=0.5, window=None)
 
     References
     ----------
-    Barbero et al. (2024), Section 5 and Theorem B.5 (attention sinks and recency),
-    pp. 8 and 16; Appendix C.6 (sliding windows), p. 23.
+    Barbero et al. (2024), Section 5 (the U-shape effect: early tokens and a learnt
+    recency bias), p. 9; Theorem B.5, p. 16; Appendix C.6 (sliding windows), p. 23.
 
     Examples
     --------

@@ -258,6 +258,11 @@ def last_entry_gap(a, b, c):
 def last_entry_gap_symbolic():
     """Lemma B.1 in sympy: the exact gap, its sign and its limit.
 
+    Parameters
+    ----------
+    None
+        It takes no arguments.
+
     Returns
     -------
     dict
@@ -940,6 +945,11 @@ def shifted_prefix_tv_symbolic():
     The closed-form case of Lemma B.2 used for arbitrary-precision checks:
     ``Z = n``, ``Z* = n - k + k e^eta``.
 
+    Parameters
+    ----------
+    None
+        It takes no arguments.
+
     Returns
     -------
     dict
@@ -1111,6 +1121,11 @@ def normaliser_identity_symbolic(size=3):
 
 def alternating_tv_symbolic():
     """Proposition B.4 exactly: delta(softmax(1010...), softmax(0101...)) as a function of n.
+
+    Parameters
+    ----------
+    None
+        It takes no arguments.
 
     Returns
     -------
