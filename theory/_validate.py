@@ -36,6 +36,7 @@ __all__ = [
     "check_elements",
     "limit",
     "float_bound",
+    "exp_over_power",
 ]
 
 
@@ -377,6 +378,17 @@ def float_bound(log_value, direct, name, what):
         raise ValueError(f"{name}: {what} = e^{float(log_value):.6g} underflows float64 (a bound of 0 "
                          "would be false); use the mpmath form")
     return float(mpmath.exp(log_value))
+
+
+def exp_over_power(M, coeff, base, power, name, what):
+    """``e^(coeff M) / base**power`` as a normal float64, by :func:`float_bound`.
+
+    The direct formula is the one the bounds always used (so their values stay bit for
+    bit); its logarithm, at 30 digits, decides overflow and underflow.
+    """
+    with mpmath.workdps(30):
+        log_value = coeff * mpmath.mpf(M) - power * mpmath.log(base)
+    return float_bound(log_value, lambda: math.exp(coeff * M) / base**power, name, what)
 
 
 def check_dps(dps, name="dps"):

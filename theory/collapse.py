@@ -39,7 +39,6 @@ Quadratic costs are checked before they start: a forward pass over ``n`` tokens 
 import math
 from dataclasses import dataclass
 
-import mpmath
 import numpy as np
 import sympy as sp
 
@@ -917,7 +916,7 @@ def attention_gap_identity_symbolic():
     Parameters
     ----------
     None
-        It takes no arguments.
+        (S, w, w2 > 0 and real P, v are symbols)
 
     Returns
     -------
@@ -927,7 +926,7 @@ def attention_gap_identity_symbolic():
     Raises
     ------
     None
-        It takes no arguments.
+        (no argument)
 
     References
     ----------
@@ -958,12 +957,14 @@ def attention_gap_bound(n, M):
     Returns
     -------
     float
-        A normal positive float64.
+        ``e^(2M)/(n+1)`` as a normal float64 (computed from its logarithm when the
+        direct formula overflows).
 
     Raises
     ------
     ValueError
-        For arguments out of range, or a bound outside the float64 range.
+        If ``n`` is not a positive integer, ``M`` not a finite real >= 0, or
+        ``e^(2M)/(n+1)`` overflows or underflows float64.
 
     References
     ----------
@@ -976,9 +977,7 @@ def attention_gap_bound(n, M):
     """
     n = chk.check_int(n, "n", minimum=1)
     M = chk.check_real(M, "M", minimum=0.0)
-    with mpmath.workdps(30):
-        log_value = 2 * mpmath.mpf(M) - mpmath.log(n + 1)
-    return chk.float_bound(log_value, lambda: math.exp(2 * M) / (n + 1), "M and n", "e^(2M)/(n+1)")
+    return chk.exp_over_power(M, 2, n + 1, 1, "M and n", "e^(2M)/(n+1)")
 
 
 def _check_curve(lengths, distance, resolution):

@@ -377,10 +377,12 @@ class NoPE(PositionalEncoding):
     Parameters
     ----------
     None
+        Nothing to choose.
 
     Raises
     ------
     None
+        Its methods return their inputs.
 
     References
     ----------

@@ -55,16 +55,18 @@ def numpy_dtype(dtype):
     Parameters
     ----------
     dtype : str
-        One of :data:`DTYPES`.
+        A name of :data:`DTYPES`; bf16 and fp8 come from ``ml_dtypes``.
 
     Returns
     -------
     numpy.dtype
+        The dtype to ``astype`` to (``ml_dtypes.float8_e4m3fn`` for "fp8_e4m3").
 
     Raises
     ------
     ValueError
-        If the name is not one of :data:`DTYPES` (a TypeError if it is not a string).
+        For a name outside :data:`DTYPES`; a TypeError (also a ValueError) for a value
+        that is not a string.
 
     References
     ----------
@@ -92,20 +94,22 @@ def mantissa_bits(dtype):
     Parameters
     ----------
     dtype : str
-        One of :data:`DTYPES`.
+        Format name (see :data:`DTYPES`).
 
     Returns
     -------
     int
+        The ``nmant`` of numpy's or ml_dtypes' ``finfo``.
 
     Raises
     ------
     ValueError
-        If ``dtype`` is not one of :data:`DTYPES`.
+        When ``dtype`` names no supported format.
 
     References
     ----------
-    Barbero et al. (2024), Section 4 (low-precision regimes such as bf16), p. 7.
+    Barbero et al. (2024), Section 4 ("language models often operate in low floating
+    regimes, i.e. bf16"), p. 7.
 
     Examples
     --------
@@ -121,20 +125,22 @@ def max_finite(dtype):
     Parameters
     ----------
     dtype : str
-        One of :data:`DTYPES`.
+        The format; fp8_e4m3 is the "fn" variant, which has no infinity.
 
     Returns
     -------
     float
+        Above it :func:`ulp` and :func:`resolution_at_scale` refuse, and :func:`round_to`
+        refuses what rounds beyond it.
 
     Raises
     ------
     ValueError
-        If ``dtype`` is not one of :data:`DTYPES`.
+        If the format is not supported.
 
     References
     ----------
-    Barbero et al. (2024), Section 4 (low-precision regimes such as bf16), p. 7.
+    Section 4 of Barbero et al. (2024), p. 7 (why low-precision formats matter).
 
     Examples
     --------
@@ -150,20 +156,22 @@ def machine_epsilon(dtype):
     Parameters
     ----------
     dtype : str
-        One of :data:`DTYPES`.
+        One of the six format names.
 
     Returns
     -------
     float
+        A power of two (bf16: 2**-7).
 
     Raises
     ------
     ValueError
-        If ``dtype`` is not one of :data:`DTYPES`.
+        For an unsupported format name.
 
     References
     ----------
-    Barbero et al. (2024), Section 4 (low-precision regimes such as bf16), p. 7.
+    Barbero et al. (2024), p. 7: collapse matters once distances fall below the
+    format's resolution.
 
     Examples
     --------
@@ -179,20 +187,21 @@ def unit_roundoff(dtype):
     Parameters
     ----------
     dtype : str
-        One of :data:`DTYPES`.
+        Format name, as for :func:`machine_epsilon`.
 
     Returns
     -------
     float
+        ``2**-(mantissa_bits + 1)``.
 
     Raises
     ------
     ValueError
-        If ``dtype`` is not one of :data:`DTYPES`.
+        If ``dtype`` is unknown.
 
     References
     ----------
-    Barbero et al. (2024), Section 4 (low-precision regimes such as bf16), p. 7.
+    Barbero et al. (2024), Section 4, p. 7.
 
     Examples
     --------

@@ -189,7 +189,7 @@ def random_causal_attention(rng, n, hypothesis=True):
     Returns
     -------
     ndarray, shape (n, n)
-        Lower-triangular and row-stochastic.
+        A causal attention matrix; with ``hypothesis=False`` one row ``k >= 1`` is ``e_k``.
 
     Raises
     ------

@@ -261,7 +261,7 @@ def last_entry_gap_symbolic():
     Parameters
     ----------
     None
-        It takes no arguments.
+        (the symbols S >= 0 and real b, c are made inside)
 
     Returns
     -------
@@ -275,7 +275,8 @@ def last_entry_gap_symbolic():
     Raises
     ------
     None
-        It takes no arguments.
+        There is no input to check; whether sympy proves the sign is reported in
+        ``positive``, not raised.
 
     References
     ----------
@@ -338,12 +339,14 @@ def last_entry_gap_bound(n, M):
     --------
     >>> last_entry_gap_bound(11, 0.0)
     0.01
+    >>> last_entry_gap_bound(2, 1000.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: M and n: e^(4M)/(n-1)^2 = e^4000 exceeds the float64 range
     """
     n = chk.check_int(n, "n", minimum=2)
     M = chk.check_real(M, "M", minimum=0.0)
-    with mpmath.workdps(30):
-        log_value = 4 * _mpf(M) - 2 * mpmath.log(n - 1)
-    return chk.float_bound(log_value, lambda: math.exp(4 * M) / (n - 1) ** 2, "M and n", "e^(4M)/(n-1)^2")
+    return chk.exp_over_power(M, 4, n - 1, 2, "M and n", "e^(4M)/(n-1)^2")
 
 
 def last_entry_gap_threshold(eps, M):
@@ -948,7 +951,7 @@ def shifted_prefix_tv_symbolic():
     Parameters
     ----------
     None
-        It takes no arguments.
+        (n, k and eta are positive symbols)
 
     Returns
     -------
@@ -959,7 +962,7 @@ def shifted_prefix_tv_symbolic():
     Raises
     ------
     None
-        It takes no arguments.
+        (nothing to validate)
 
     References
     ----------
@@ -1014,16 +1017,16 @@ def shifted_prefix_tv_mp(n, k, eta, dps=50):
     Returns
     -------
     mpmath.mpf
-        In ``[0, 2)``.
+        In ``[0, 2)``; exactly 0 when ``k = n`` (both softmaxes are uniform).
 
     Raises
     ------
     ValueError
-        If ``k > n`` or an argument is out of its domain.
+        If ``k > n``, ``eta`` is not a finite real > 0, or ``dps`` is out of range.
 
     References
     ----------
-    Barbero et al. (2024), Lemma B.2, p. 14.
+    Barbero et al. (2024), Lemma B.2 (the closed-form instance), p. 14.
 
     Examples
     --------
@@ -1053,16 +1056,17 @@ def shifted_prefix_tv_interval(n, k, eta, dps=30):
     Returns
     -------
     tuple of float
-        ``(lower, upper)`` rounded outward.
+        ``(lower, upper)`` rounded outward, inside ``[0, 2]``.
 
     Raises
     ------
     ValueError
-        If ``k > n`` or an argument is out of its domain.
+        For ``k > n`` (the closed form would be negative there), or an argument out of
+        its domain.
 
     References
     ----------
-    Barbero et al. (2024), Lemma B.2, p. 14.
+    Lemma B.2 of Barbero et al. (2024), p. 14.
 
     Examples
     --------
@@ -1125,7 +1129,7 @@ def alternating_tv_symbolic():
     Parameters
     ----------
     None
-        It takes no arguments.
+        (m is a positive integer symbol; n = 2m or 2m + 1)
 
     Returns
     -------
@@ -1138,7 +1142,7 @@ def alternating_tv_symbolic():
     Raises
     ------
     None
-        It takes no arguments.
+        (it reads no argument)
 
     References
     ----------
@@ -1146,9 +1150,8 @@ def alternating_tv_symbolic():
 
     Examples
     --------
-    >>> r = alternating_tv_symbolic()
-    >>> r["even_minus_limit"], r["odd_limit_minus_limit"]
-    (0, 0)
+    >>> sorted(k for k, v in alternating_tv_symbolic().items() if v == 0)
+    ['even_minus_limit', 'odd_limit_minus_limit']
     """
     m = sp.Symbol("m", positive=True, integer=True)
     e = sp.E
@@ -1184,7 +1187,8 @@ def alternating_pair(n):
     Raises
     ------
     ValueError
-        If ``n`` is not a positive integer or is over the limit.
+        If ``n`` is not a positive integer, or the two arrays would exceed the
+        ``elements`` limit.
 
     References
     ----------
