@@ -34,7 +34,6 @@ __all__ = [
     "check_dps",
     "check_cost",
     "check_elements",
-    "limit",
     "float_bound",
     "exp_over_power",
 ]
@@ -68,11 +67,6 @@ LIMIT_DOCS = {
             "pass (10**10: a few minutes)",
     "symbolic_size": "number of entries of one symbolic (sympy) identity (16: ~2 s, 64: ~30 s)",
 }
-
-
-def limit(name):
-    """The current value of the cost limit ``name`` (a key of :data:`LIMIT_DOCS`)."""
-    return _LIMITS[name]
 
 
 def _type_name(value):
