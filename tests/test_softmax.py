@@ -6,7 +6,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # ``theory.softmax`` is the function of that name (exported at the package top), so the
 # module is taken from the import system.

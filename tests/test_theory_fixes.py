@@ -11,7 +11,8 @@ import signal
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import theory
 from theory import collapse as C

@@ -490,7 +490,7 @@ def last_entry_gap_prefix_mp(a, lengths, b, c, dps=50):
     if max(ns) - 1 > a.size:
         raise ValueError(f"lengths reach {max(ns)} but a has only {a.size} entries")
     chk.check_cost(max(ns) * dps, "mp_digits", "lengths", "terms x digits")
-    want = set(n - 1 for n in ns)
+    want = {n - 1 for n in ns}
     sums = {}
     with mpmath.workdps(dps):
         acc = mpmath.mpf(0)
@@ -620,7 +620,7 @@ def gap_onset_constant_prefix(b, c, dtype, a=0.0, dps=50):
             return hi
         u = ulp(value(hi - 1), dtype)
         # The binade of the value at hi - 1 starts at s (the ulp is monotone in n).
-        s = smallest_satisfying(lambda n: ulp(value(n), dtype) <= u, start=2, limit=hi - 1)
+        s = smallest_satisfying(lambda n, u=u: ulp(value(n), dtype) <= u, start=2, limit=hi - 1)
         m = smallest_satisfying(below, start=s, limit=hi - 1)
         if m > s:
             return m
