@@ -171,3 +171,20 @@ def test_last_entry_gap_does_not_return_nan_when_b_dominates():
     g = S.last_entry_gap([0.0], 746.0, 0.0)
     exact = float(S.last_entry_gap_mp(2, 0.0, 746.0, 0.0))
     assert math.isclose(g, exact, rel_tol=1e-13)
+
+
+def test_a_forward_pass_that_leaves_the_format_is_an_error_not_nan():
+    """Tokens of size 1e5 overflow fp16 (max 65504) to inf and the norm made NaN rows."""
+    m = C.SyntheticTransformer(d=8, encoding="none", dtype="fp16", seed=0)
+    with pytest.raises(ValueError, match="fp16.*left the format's range"):
+        m.forward(np.full((3, 8), 1e5))
+
+
+def test_fp8_e4m3_saturates_like_a_kernel_instead_of_returning_nan():
+    """e4m3 has no inf: logits below -464 (an ALiBi bias of slope 1 past position 464)
+    became NaN rows; they now saturate at -448, whose softmax weight is 0 all the same."""
+    m = C.SyntheticTransformer(d=8, encoding="alibi", alibi=1.0, dtype="fp8_e4m3", seed=0)
+    x = C.random_tokens(600, 8, seed=1)
+    y = m.forward(x)
+    assert np.isfinite(y).all()
+    assert np.array_equal(y[:400], m.forward(x[:400]))  # causal: the prefix is unchanged

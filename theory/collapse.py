@@ -44,7 +44,7 @@ import sympy as sp
 
 from theory import _validate as chk
 from theory.positional import PositionalEncoding, make_encoding
-from theory.precision import DTYPES, numpy_dtype, resolution_at_scale
+from theory.precision import DTYPES, max_finite, numpy_dtype, resolution_at_scale
 from theory.search import MAX_GRID_LENGTH
 
 __all__ = [
@@ -233,7 +233,9 @@ class SyntheticTransformer:
         Queries, keys and values have variance ``1/d`` ("appendix", C.3) or 1
         ("figure10", the caption of Figure 10).
     dtype : {"fp64", "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"}
-        Format every intermediate tensor is rounded to.
+        Format every intermediate tensor is rounded to. fp8_e4m3, which has no
+        infinity, saturates at +-448 as fp8 kernels do; in the other formats a value
+        beyond the range becomes inf, and an output that is not finite is an error.
     seed : int
         Seed of the ``numpy.random.Generator`` that draws the weights.
     alibi : float, optional
@@ -310,6 +312,10 @@ class SyntheticTransformer:
         a = np.asarray(a, dtype=self._compute)
         if self.dtype in ("fp64", "fp32"):
             return a
+        if self.dtype == "fp8_e4m3":
+            # e4m3 has no inf: ml_dtypes turns |a| >= 464 into NaN, fp8 kernels convert with
+            # saturation (CUDA's __NV_SATFINITE). Below 464 the two agree bit for bit.
+            a = np.clip(a, -448.0, 448.0)
         return a.astype(self._store).astype(self._compute)
 
     def _norm(self, h):
@@ -390,6 +396,15 @@ class SyntheticTransformer:
             return PrefixCache(keys, values, n)
         return self._norm(h)
 
+    def _check_output(self, y):
+        """Refuse an output the format could not hold (fp8_e4m3 has no inf: overflow is NaN)."""
+        if not np.isfinite(y).all():
+            raise ValueError(
+                f"dtype={self.dtype!r}: the forward pass left the format's range (|values| above "
+                f"{max_finite(self.dtype):g} became inf or NaN, e.g. an ALiBi bias of slope x length in "
+                "the logits); use a wider format or shorter sequences")
+        return y
+
     def _check_cache(self, cache):
         if not isinstance(cache, PrefixCache):
             raise chk.ArgumentTypeError(f"cache must be a PrefixCache from encode_prefix, got {type(cache).__name__}")
@@ -414,7 +429,9 @@ class SyntheticTransformer:
         Raises
         ------
         ValueError
-            For a wrong shape, a non-finite entry, or a pass over the ``work`` limit.
+            For a wrong shape, a non-finite entry, a pass over the ``work`` limit, or an
+            output the model's format could not hold (a value beyond its range became inf
+            or NaN, e.g. fp8_e4m3 logits with a large ALiBi bias).
 
         References
         ----------
@@ -425,7 +442,10 @@ class SyntheticTransformer:
         >>> SyntheticTransformer(d=4, encoding="none").forward(np.ones((3, 4))).shape
         (3, 4)
         """
-        return self._run(self._check_tokens(x, "x", self.num_layers), keep_cache=False).astype(np.float64)
+        x = self._check_tokens(x, "x", self.num_layers)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            y = self._run(x, keep_cache=False).astype(np.float64)
+        return self._check_output(y)
 
     def encode_prefix(self, prefix):
         """Cache the per-layer keys and values of a common prefix (computed once).
@@ -510,7 +530,7 @@ class SyntheticTransformer:
                 for i in range(t)
             ])
             h = self._tail(layer, h, out)
-        return self._norm(h[-1:])[0].astype(np.float64)
+        return self._check_output(self._norm(h[-1:])[0].astype(np.float64))
 
 
 def _distances(ya, yb):
@@ -1236,7 +1256,7 @@ def separator_distances(model, prompt, one, sep, lengths, every=None):
 
     The remedy of Section 4 in the synthetic model: the prompt, then ``n`` copies of
     ``one`` with ``sep`` after every ``every`` of them (no separator when ``every`` is
-    None).
+    None or 0).
 
     Parameters
     ----------
@@ -1246,7 +1266,7 @@ def separator_distances(model, prompt, one, sep, lengths, every=None):
     lengths : sequence of int
         Positive counts ``n``, not empty.
     every : int, optional
-        Separator spacing (``>= 1``), or None for none.
+        Separator spacing (``>= 1``); None or 0 for no separators.
 
     Returns
     -------
@@ -1277,8 +1297,8 @@ def separator_distances(model, prompt, one, sep, lengths, every=None):
     one = chk.check_real_array(one, "one", shape=(model.d,))
     sep = chk.check_real_array(sep, "sep", shape=(model.d,))
     ns = chk.check_int_array(lengths, "lengths", minimum=1)
-    if every is not None:
-        every = chk.check_int(every, "every", minimum=1)
+    # 0 means no separators, like None: the remedy check's negative control passes every=0.
+    every = None if every is None else chk.check_int(every, "every", minimum=0) or None
     p = prompt.shape[0]
     # Separators in the longest sequence (an every beyond it adds none; int64-safe).
     sizes = p + ns + (ns // min(every, int(ns.max()) + 1) if every else 0) + 1
