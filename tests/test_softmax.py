@@ -1,13 +1,17 @@
 """Lemma B.1, Lemma B.2, Lemma B.4: exact forms, bounds (property-based) and bad input."""
 
+import importlib
 import math
 
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from theory import softmax as S
+# ``theory.softmax`` is the function of that name (exported at the package top), so the
+# module is taken from the import system.
+S = importlib.import_module("theory.softmax")
 
 finite = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
 

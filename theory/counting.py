@@ -1,9 +1,9 @@
 """Counting: Proposition 6.1/B.9 and Corollary 6.2/B.10.
 
-Proposition B.9 (main text: Proposition 6.1), quoted: "A Transformer without positional
+Proposition B.9 (p. 19; main text: Proposition 6.1, p. 9), quoted: "A Transformer without positional
 encodings and a causal attention mechanism is immediately unable to solve the counting problem."
 
-Corollary B.10 (main text: Corollary 6.2), quoted: "Consider a task in which the goal is to
+Corollary B.10 (p. 20; main text: Corollary 6.2, p. 10), quoted: "Consider a task in which the goal is to
 count how many v_a tokens there are in the sequence. Let v^(0) = [v v_a]^T in R^{n x d} and
 v*^(0) = [v v_a v_a] in R^{(n+1) x d}. Due to representational collapse, at least one sequence
 will be given the wrong count for large enough finite n."
@@ -22,8 +22,8 @@ least one of them the wrong count.
 import numpy as np
 import sympy as sp
 
-from graphs.validate import check_finite_array, check_positive_int
-from theory.collapse import SyntheticTransformer  # noqa: F401  (the examples below use it)
+from theory import _validate as chk
+from theory.collapse import SyntheticTransformer
 
 __all__ = [
     "ratio_attention_symbolic",
@@ -41,18 +41,31 @@ def ratio_attention_symbolic():
     ``(n0 e^{a} v0 + n1 e^{b} v1) / (n0 e^{a} + n1 e^{b}) + v_self``
     where ``a = q.k0`` and ``b = q.k1``.
 
+    Parameters
+    ----------
+    None
+        (n0, n1, t, r > 0 and real a, b, v0, v1, v_self are symbols)
+
     Returns
     -------
     dict
         ``z``: that expression; ``scaled_minus_z``: ``z(t n0, t n1) - z(n0, n1)``
         simplified (0 for every ``t > 0``); ``in_ratio``: ``z`` rewritten with
-        ``n1 = r n0`` (free of ``n0``).
+        ``n1 = r n0`` (free of ``n0``); and the symbols ``n0``, ``n1``.
+
+    Raises
+    ------
+    None
+        (symbolic only)
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.9 and its proof, p. 19.
 
     Examples
     --------
-    >>> r = ratio_attention_symbolic()
-    >>> r["scaled_minus_z"], r["n0"] in r["in_ratio"].free_symbols
-    (0, False)
+    >>> ratio_attention_symbolic()["scaled_minus_z"]
+    0
     """
     n0, n1, t, r = sp.symbols("n0 n1 t r", positive=True)
     a, b, v0, v1, vs = sp.symbols("a b v0 v1 v_self", real=True)
@@ -67,25 +80,70 @@ def ratio_attention_symbolic():
     }
 
 
+def _check_pattern(pattern):
+    if not isinstance(pattern, str):
+        raise chk.ArgumentTypeError(f"pattern must be a string of '0' and '1', got {pattern!r}")
+    if not pattern or set(pattern) - {"0", "1"}:
+        raise ValueError(f"pattern must be a non-empty string of '0' and '1', got {pattern!r}")
+    return pattern
+
+
 def count_sequence(pattern, repeats, zero, one, rng=None):
     """Token vectors for ``pattern`` (a string of '0'/'1') repeated ``repeats`` times.
 
     With ``rng`` the order is shuffled (Proposition B.9 also covers permutations).
+
+    Parameters
+    ----------
+    pattern : str
+        A non-empty string of the characters '0' and '1'.
+    repeats : int
+        ``>= 1``.
+    zero, one : array_like of float, shape (d,)
+        The two token vectors (same width).
+    rng : numpy.random.Generator, optional
+        Shuffles the order when given.
+
+    Returns
+    -------
+    ndarray, shape (len(pattern) * repeats, d)
+
+    Raises
+    ------
+    ValueError
+        For a pattern that is not such a string, tokens of different widths or with
+        non-finite entries, or an output over the ``elements`` limit.
+    TypeError
+        For an ``rng`` that is not a Generator, or a pattern that is not a string (also
+        a ValueError).
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.9, p. 19.
 
     Examples
     --------
     >>> count_sequence("10", 2, np.zeros(2), np.ones(2))[:, 0].tolist()
     [1.0, 0.0, 1.0, 0.0]
     """
-    repeats = check_positive_int(repeats, "repeats")
-    if not pattern or set(pattern) - {"0", "1"}:
-        raise ValueError(f"pattern must be a non-empty string of '0' and '1', got {pattern!r}")
-    zero = check_finite_array(zero, "zero", ndim=1)
-    one = check_finite_array(one, "one", ndim=1)
+    pattern = _check_pattern(pattern)
+    repeats = chk.check_int(repeats, "repeats", minimum=1)
+    zero = chk.check_real_array(zero, "zero", ndim=1)
+    one = chk.check_real_array(one, "one", ndim=1)
+    chk.check_same_width(zero, one, "zero", "one")
+    if rng is not None:
+        chk.check_rng(rng, "rng")
+    chk.check_elements([len(pattern) * repeats, len(zero)], "repeats")
     bits = np.array([c == "1" for c in pattern * repeats])
     if rng is not None:
         bits = rng.permutation(bits)
     return np.where(bits[:, None], one[None, :], zero[None, :])
+
+
+def _check_model(model):
+    if not isinstance(model, SyntheticTransformer):
+        raise chk.ArgumentTypeError(f"model must be a SyntheticTransformer, got {type(model).__name__}")
+    return model
 
 
 def ratio_invariance_gap(model, pattern="10", repeats=(1, 2, 4, 8, 16), seed=0, shuffle=True):
@@ -96,11 +154,36 @@ def ratio_invariance_gap(model, pattern="10", repeats=(1, 2, 4, 8, 16), seed=0, 
     every occurrence with that of the first sequence. Proposition B.9 says the gap is
     0 for a bidirectional model without positional encodings.
 
+    Parameters
+    ----------
+    model : theory.collapse.SyntheticTransformer
+        Typically bidirectional (``causal=False``) without positional encodings.
+    pattern : str
+        A non-empty string of '0' and '1'.
+    repeats : sequence of int
+        Positive repeat counts, not empty.
+    seed : int
+        Non-negative; seeds the token vectors (``seed + 1``) and the shuffles (``seed``).
+    shuffle : bool
+        Shuffle each sequence (a real bool).
+
     Returns
     -------
     dict
         ``max_gap`` (L-infinity, over all tokens and sequences), ``scale``
-        (largest ``|y|``) and ``per_repeat`` gaps.
+        (largest ``|y|``), ``per_repeat`` gaps and ``repeats``.
+
+    Raises
+    ------
+    ValueError
+        For arguments out of their domain, or forward passes over the ``work`` limit.
+    TypeError
+        If ``model`` is not a SyntheticTransformer or ``shuffle`` not a bool (also a
+        ValueError).
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.9, p. 19 (main text: Proposition 6.1, p. 9).
 
     Examples
     --------
@@ -111,6 +194,13 @@ def ratio_invariance_gap(model, pattern="10", repeats=(1, 2, 4, 8, 16), seed=0, 
     >>> ratio_invariance_gap(m)["max_gap"] > 1e-3
     True
     """
+    _check_model(model)
+    pattern = _check_pattern(pattern)
+    repeats = chk.check_int_array(repeats, "repeats", minimum=1).tolist()
+    seed = chk.check_int(seed, "seed", minimum=0)
+    shuffle = chk.check_bool(shuffle, "shuffle")
+    chk.check_cost(model.num_layers * sum((len(pattern) * k) ** 2 for k in repeats), "work", "repeats",
+                   "attention scores")
     rng = np.random.default_rng(seed)
     toks = np.random.default_rng(seed + 1).normal(size=(2, model.d))
     ref = {}
@@ -142,16 +232,52 @@ def count_collapse_witness(model, prompt, one, lengths):
     readout returns the same answer for counts ``n`` and ``n + 1``, so at least one
     of them is wrong.
 
+    Parameters
+    ----------
+    model : theory.collapse.SyntheticTransformer
+        A causal model; its ``dtype`` is the format under test.
+    prompt : array_like, shape (p, d)
+        The prompt (``p >= 1``).
+    one : array_like, shape (d,)
+        The counted token.
+    lengths : sequence of int
+        Positive counts ``n`` (sorted on output), not empty.
+
     Returns
     -------
     dict
         ``n``, ``linf`` (distance in the model's format), ``identical`` (bool array)
         and ``witness`` (smallest ``n`` with identical representations, or None).
+
+    Raises
+    ------
+    ValueError
+        For a bidirectional model, tokens of the wrong width or with non-finite entries,
+        lengths that are not positive integers (``"12"``, ``[2.9, 5.5]`` and booleans
+        are refused), or work over the limit.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10, p. 20 (main text: Corollary 6.2, p. 10).
+
+    Examples
+    --------
+    >>> m = SyntheticTransformer(d=8, encoding="none", dtype="fp8_e5m2", seed=0)
+    >>> x = np.random.default_rng(0).normal(size=(3, 8))
+    >>> r = count_collapse_witness(m, x[:2], x[2], [2, 64, 512])
+    >>> r["n"].tolist(), r["witness"]
+    ([2, 64, 512], 512)
     """
-    prompt = check_finite_array(prompt, "prompt", ndim=2)
-    one = check_finite_array(one, "one", ndim=1)
-    ns = sorted(int(check_positive_int(int(n), "lengths")) for n in lengths)
+    _check_model(model)
+    if not model.causal:
+        raise ValueError("model must be causal (causal=True): the witness compares cached prefixes")
+    prompt = model._check_tokens(prompt, "prompt")
+    one = chk.check_real_array(one, "one", shape=(model.d,))
+    ns = sorted(chk.check_int_array(lengths, "lengths", minimum=1).tolist())
     n_max = ns[-1]
+    rows = prompt.shape[0] + n_max
+    chk.check_elements([rows, model.d], "lengths")
+    chk.check_cost(model.num_layers * rows**2, "work", "lengths", "attention scores (layers x n**2)")
     seq = np.concatenate([prompt, np.repeat(one[None], n_max - 1, axis=0)])
     cache = model.encode_prefix(seq)
     p = prompt.shape[0]

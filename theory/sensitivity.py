@@ -9,12 +9,17 @@ exactly such a model,
 with ``psi(h) = sigma * tanh(W h)`` and ``||W||_2 = 1`` (so ``psi`` is ``sigma``-Lipschitz),
 and propagates the full Jacobian ``d v_k^(l) / d v_i^(0)`` forward, layer by layer. The
 bound of :func:`graphs.paths.last_token_sensitivity` can then be held against the truth.
+
+Theorem B.5 (p. 16; main text: Theorem 5.1, p. 8) and Proposition B.8 (p. 18) are the
+statements; the Jacobian holds ``n^2 d^2`` entries and costs ``O(L n^3 d^2)``, both
+checked against the cost limits before it is built.
 """
 
 import numpy as np
 
 from graphs.causal import masked_softmax
-from graphs.validate import check_attention_layers, check_positive_int, check_positive_real
+from graphs.validate import check_attention_layers
+from theory import _validate as chk
 
 __all__ = ["frozen_attention_jacobian_norms", "sink_recency_attention", "random_causal_attention"]
 
@@ -35,9 +40,26 @@ def frozen_attention_jacobian_norms(attns, d=6, beta1=1.0, beta2=1.0, beta3=1.0,
     seed : int
         Seed of the inputs and MLP weights.
 
+    target : int
+        The output position, a Python-style index in ``[-n, n)``.
+
     Returns
     -------
     ndarray, shape (n,)
+        Finite, non-negative spectral norms.
+
+    Raises
+    ------
+    ValueError
+        For attention matrices that are not causal and row-stochastic (from
+        :func:`graphs.validate.check_attention_layers`), arguments out of their domain,
+        a target outside ``[-n, n)``, a Jacobian over the ``elements`` or ``work`` limits,
+        or a Jacobian that overflows float64 (tiny ``beta``).
+
+    References
+    ----------
+    Barbero et al. (2024), Theorem B.5, p. 16 (main text: Theorem 5.1, p. 8), and
+    Proposition B.8 (its normalisations), p. 18.
 
     Examples
     --------
@@ -48,15 +70,17 @@ def frozen_attention_jacobian_norms(attns, d=6, beta1=1.0, beta2=1.0, beta3=1.0,
     >>> bool((last_token_sensitivity([A, A, A]) >= true).all())
     True
     """
+    d = chk.check_int(d, "d", minimum=1)
+    beta1, beta2, beta3 = (chk.check_real(b, name, minimum=0.0, open_min=True)
+                           for b, name in ((beta1, "beta1"), (beta2, "beta2"), (beta3, "beta3")))
+    sigma = chk.check_real(sigma_psi, "sigma_psi", minimum=0.0)
+    seed = chk.check_int(seed, "seed", minimum=0)
     layers = check_attention_layers(attns, "attns")
-    d = check_positive_int(d, "d")
-    beta1 = check_positive_real(beta1, "beta1")
-    beta2 = check_positive_real(beta2, "beta2")
-    beta3 = check_positive_real(beta3, "beta3")
-    sigma = check_positive_real(sigma_psi, "sigma_psi", allow_zero=True)
-    rng = np.random.default_rng(seed)
     n = layers[0].shape[0]
-    t = range(n)[target]
+    t = chk.check_int(target, "target", minimum=-n, maximum=n - 1) % n
+    chk.check_elements([n, d, n, d], "attns")
+    chk.check_cost(len(layers) * n**3 * d**2, "work", "attns", "Jacobian entries x layers x n")
+    rng = np.random.default_rng(seed)
     v = rng.normal(size=(n, d))
     J = np.zeros((n, d, n, d))
     for k in range(n):
@@ -72,6 +96,9 @@ def frozen_attention_jacobian_norms(attns, d=6, beta1=1.0, beta2=1.0, beta3=1.0,
         v = sigma * np.tanh(pre) + z
         J = Jpsi + Jz
     Jt = J[t] / beta3
+    if not np.isfinite(Jt).all():
+        raise ValueError(f"the Jacobian overflows float64 (beta1={beta1:g}, beta2={beta2:g}, beta3={beta3:g}); "
+                         "the betas are too small for this depth")
     return np.array([np.linalg.norm(Jt[:, i, :], 2) for i in range(n)])
 
 
@@ -84,15 +111,35 @@ def sink_recency_attention(n, rng, slope=0.05, sink=3.0, noise=0.5, window=None)
     Parameters
     ----------
     n : int
-        Number of tokens.
+        Number of tokens (``n**2`` at most the ``elements`` limit).
     rng : numpy.random.Generator
-    slope, sink, noise : float
+        Source of the logit noise.
+    slope : float
+        Recency slope, ``>= 0``.
+    sink : float
+        Extra logit of token 0, a finite real.
+    noise : float
+        Standard deviation of the Gaussian logit noise, ``>= 0``.
     window : int, optional
+        Sliding window (``>= 1``): keys with ``i - j < window`` only.
 
     Returns
     -------
     ndarray, shape (n, n)
         Lower-triangular and row-stochastic.
+
+    Raises
+    ------
+    ValueError
+        For arguments out of their domain, a matrix over the ``elements`` limit, or logits
+        so large that the softmax is not finite.
+    TypeError
+        If ``rng`` is not a Generator (also a ValueError).
+
+    References
+    ----------
+    Barbero et al. (2024), Section 5 (the U-shape effect: early tokens and a learnt
+    recency bias), p. 9; Theorem B.5, p. 16; Appendix C.6 (sliding windows), p. 23.
 
     Examples
     --------
@@ -100,13 +147,22 @@ def sink_recency_attention(n, rng, slope=0.05, sink=3.0, noise=0.5, window=None)
     >>> bool(np.allclose(A.sum(axis=1), 1) and np.allclose(np.triu(A, 1), 0))
     True
     """
-    n = check_positive_int(n, "n")
+    n = chk.check_int(n, "n", minimum=1)
+    chk.check_rng(rng, "rng")
+    slope = chk.check_real(slope, "slope", minimum=0.0)
+    sink = chk.check_real(sink, "sink")
+    noise = chk.check_real(noise, "noise", minimum=0.0)
+    if window is not None:
+        window = chk.check_int(window, "window", minimum=1)
+    chk.check_elements([n, n], "n")
     i = np.arange(n)
     dist = i[:, None] - i[None, :]
     logits = -slope * dist + sink * (i[None, :] == 0) + noise * rng.normal(size=(n, n))
     mask = dist >= 0
     if window is not None:
-        mask &= dist < check_positive_int(window, "window")
+        mask &= dist < window
+    if not np.isfinite(logits).all():
+        raise ValueError(f"noise={noise:g}, sink={sink:g}, slope={slope:g}: the logits leave the float64 range")
     return masked_softmax(logits, mask, axis=1)
 
 
@@ -117,12 +173,42 @@ def random_causal_attention(rng, n, hypothesis=True):
     entries (the hypothesis of Lemma B.6 and Proposition B.8); ``hypothesis=False``
     breaks it at one random row ``k >= 1``.
 
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the slope, sink and noise level, the noise, and the broken row.
+    n : int
+        Number of tokens (``>= 2`` when ``hypothesis`` is False: row 0 always attends
+        only to itself, so another row must be broken).
+    hypothesis : bool
+        Keep (True) or break (False) the two-non-zero-entries hypothesis.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        A causal attention matrix; with ``hypothesis=False`` one row ``k >= 1`` is ``e_k``.
+
+    Raises
+    ------
+    ValueError
+        For arguments out of their domain (``hypothesis="False"`` is refused, not read as
+        True).
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.6 (p. 17) and Proposition B.8 (p. 18).
+
     Examples
     --------
     >>> A = random_causal_attention(np.random.default_rng(0), 5, hypothesis=False)
     >>> int((A == np.eye(5)).all(axis=1).sum()) >= 2
     True
     """
+    chk.check_rng(rng, "rng")
+    n = chk.check_int(n, "n", minimum=1)
+    hypothesis = chk.check_bool(hypothesis, "hypothesis")
+    if not hypothesis and n < 2:
+        raise ValueError(f"n must be >= 2 to break the hypothesis (row 0 has a single entry anyway), got {n}")
     A = sink_recency_attention(n, rng, slope=rng.uniform(0, 0.3), sink=rng.uniform(0, 4),
                                noise=rng.uniform(0.1, 2))
     if not hypothesis:
