@@ -51,11 +51,11 @@ def _num(v):
 
 
 def cross_checks(doc, check):
-    """The real-model (gemma.*) results that share a paper statement with ``check``."""
-    if check["id"].startswith("gemma."):
+    """The real-model (real.*) results that share a paper statement with ``check``."""
+    if check["id"].startswith("real."):
         return []
     refs = set(check["paper_refs"])
-    return [c for c in doc["checks"] if c["id"].startswith("gemma.") and refs & set(c["paper_refs"])]
+    return [c for c in doc["checks"] if c["id"].startswith("real.") and refs & set(c["paper_refs"])]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -66,8 +66,8 @@ def _slug(heading):
 
     Examples
     --------
-    >>> _slug("gemma.B5: Theorem B.5 on the real model")
-    'gemmab5-theorem-b5-on-the-real-model'
+    >>> _slug("real.B5: Measured sensitivity vs the path-sum bound")
+    'realb5-measured-sensitivity-vs-the-path-sum-bound'
     """
     text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return text.replace(" ", "-")
