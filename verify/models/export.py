@@ -438,22 +438,11 @@ def long_counts(lm, prompt_set, lengths, long_length):
     return counts + [n_cap] if n_cap > max(lengths) else []
 
 
-def plan_sweep(lm, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("fp32", "bf16"), bf16_sets=None,
-               self_sets=("fig5a",), attention_cap=0, seed=0, sensitivity_tokens=100, long_sets=(),
-               long_length=0, stats_sets=()):
-    """The forward passes of a sweep, as ``(stem, prompt, dtype, attention mode, self counts)``, checked first.
-
-    Sets in ``long_sets`` (prefix-closed ones) also cover :func:`long_counts` up to
-    ``long_length`` tokens in their fp32 pass.
-
-    Raises
-    ------
-    ValueError
-        Bad arguments, or a prompt longer than the model's context (nothing has been
-        run or written yet).
-    """
+def _check_sweep_arguments(sets, lengths, dtypes, attention_cap, long_sets, set_lengths):
+    """Validate what needs no model: returns (sets expanded, lengths, per-set lengths)."""
     sets = expand_sets(list(sets))
     lengths = check_lengths(lengths)
+    own = {s: check_lengths(v, f"set_lengths[{s!r}]") for s, v in (set_lengths or {}).items()}
     for s in long_sets:
         if not PROMPT_SETS.get(s, ("", False))[1]:
             raise ValueError(f"long_sets: {s!r} is not a prefix-closed prompt set")
@@ -462,12 +451,32 @@ def plan_sweep(lm, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("fp32", "
             raise ValueError(f"dtype must be 'fp32', 'bf16' or 'fp16', got {d!r}")
     if isinstance(attention_cap, bool) or not isinstance(attention_cap, int) or attention_cap < 0:
         raise ValueError(f"attention_cap must be an integer >= 0, got {attention_cap!r}")
+    return sets, lengths, own
+
+
+def plan_sweep(lm, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("fp32", "bf16"), bf16_sets=None,
+               self_sets=("fig5a",), attention_cap=0, seed=0, sensitivity_tokens=100, long_sets=(),
+               long_length=0, stats_sets=(), set_lengths=None):
+    """The forward passes of a sweep, as ``(stem, prompt, dtype, attention mode, self counts)``, checked first.
+
+    Sets in ``long_sets`` (prefix-closed ones) also cover :func:`long_counts` up to
+    ``long_length`` tokens in their fp32 pass; ``set_lengths`` gives some sets their own
+    counts instead of ``lengths``.
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, or a prompt longer than the model's context (nothing has been
+        run or written yet).
+    """
+    sets, lengths, own = _check_sweep_arguments(sets, lengths, dtypes, attention_cap, long_sets, set_lengths)
     plan = [("structure-fp32", structure_prompt(lm.arch, lm.tokenizer), "fp32", "full", None)]
     for dtype in dtypes:
         for s in sets:
             if dtype != "fp32" and bf16_sets is not None and s not in bf16_sets:
                 continue
-            counts = lengths + (long_counts(lm, s, lengths, long_length) if dtype == "fp32" and s in long_sets else [])
+            base = own.get(s, lengths)
+            counts = base + (long_counts(lm, s, base, long_length) if dtype == "fp32" and s in long_sets else [])
             mode = "none" if dtype != "fp32" else "stats" if s in stats_sets else "self" if s in self_sets else "none"
             grid = sorted(set(self_weight_counts(max(counts))) | set(counts))
             for p in build_prompts(s, counts, seed):
@@ -479,7 +488,7 @@ def plan_sweep(lm, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("fp32", "
 
 def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("fp32", "bf16"), model=None,
                  attention_cap=0, seed=0, sensitivity_tokens=100, bf16_sets=None, self_sets=("fig5a",),
-                 long_sets=(), long_length=0, stats_sets=(), progress=None):
+                 long_sets=(), long_length=0, stats_sets=(), set_lengths=None, progress=None):
     """Export every prompt of ``sets`` at ``lengths`` in each dtype into ``out_dir``, as one directory.
 
     Also exports the ``structure`` prompt (full attention; past the widest sliding window,
@@ -500,6 +509,8 @@ def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("f
         (``attention="self"``); ``stats_sets``: every row statistic (``attention="stats"``, n^2).
     long_sets, long_length :
         Prefix-closed sets whose fp32 pass extends to ``long_length`` tokens (one pass).
+    set_lengths : dict or None
+        ``set -> counts`` for sets that do not use ``lengths``.
 
     Returns
     -------
@@ -516,10 +527,11 @@ def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("f
 
     if os.path.isdir(out_dir) and os.listdir(out_dir) and not os.path.isfile(os.path.join(out_dir, "manifest.json")):
         raise ValueError(f"--out {out_dir} exists and is not an export directory; choose a new or empty one")
+    _check_sweep_arguments(sets, lengths, dtypes, attention_cap, long_sets, set_lengths)  # before loading
     lm = model if isinstance(model, LoadedModel) else load_model(model, "fp32")
     plan, sens_prompt, attention_cap = plan_sweep(lm, sets, lengths, dtypes, bf16_sets, self_sets,
                                                   attention_cap, seed, sensitivity_tokens, long_sets, long_length,
-                                                  stats_sets)
+                                                  stats_sets, set_lengths)
     common = {"schema": EXPORT_SCHEMA, "model": lm.spec.name, "model_label": lm.spec.label,
               "model_kind": lm.spec.kind, "weights_sha256": lm.spec.sha256, "architecture": lm.arch.to_json(),
               "seed": seed, "library_versions": export_versions()}
@@ -530,7 +542,7 @@ def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("f
             for stem, prompt, d, mode, counts in plan:
                 if d != dtype:
                     continue
-                if mode == "none" and d == "fp32" and len(lm.encode(prompt.text)[0]) <= attention_cap:
+                if mode == "none" and d == "fp32" and attention_cap and len(lm.encode(prompt.text)[0]) <= attention_cap:
                     mode = "full"
                 tensors, meta = run_prompt(run_lm, prompt, attention=mode, self_counts=counts)
                 files[stem] = _write(tmp, stem, tensors, dict(common, dtype=_weights_dtype(run_lm), **meta))
@@ -544,8 +556,9 @@ def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("f
             progress("sensitivity-fp32")
         manifest = dict(common, sets=expand_sets(list(sets)), lengths=check_lengths(lengths),
                         dtypes=list(dtypes), attention_cap=attention_cap, files=files,
-                        long_counts={s: long_counts(lm, s, check_lengths(lengths), long_length)
-                                     for s in long_sets}, long_length=long_length,
+                        long_counts={s: long_counts(lm, s, check_lengths((set_lengths or {}).get(s, lengths)),
+                                                    long_length) for s in long_sets},
+                        long_length=long_length, set_lengths=set_lengths or {},
                         descriptions={s: PROMPT_SETS[s][0] for s in expand_sets(list(sets))})
         atomic_write_text(os.path.join(tmp, "manifest.json"), json.dumps(manifest, indent=1) + "\n")
     return manifest
