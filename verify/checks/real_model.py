@@ -577,16 +577,21 @@ def _summary_b8(f):
 
 @check_b8.figure
 def _figure_b8(f, ctx):
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     fig, axes = _model_grid(1, ncols=2, width=3.9, height=3.1)
     ax1, ax2 = axes[0]
     for color, (label, r) in zip(MODEL_COLORS, _checked(f)):
         ev = r["evidence"]
         layers = [row[0] for row in r["rows"]]
-        ax1.semilogx(layers, r["masses"], marker="o", ms=3, color=color, label=label)
+        ax1.plot(layers, r["masses"], marker="o", ms=3, color=color, label=label)
         ax1.axhline(ev["attention_to_first_token_mean"], color=color, ls="--", lw=0.7,
                     label=f"mean attention to {ev['first_token']}")
         ax2.semilogy(np.arange(len(r["roll_row"])), np.maximum(r["roll_row"], 1e-12), color=color, lw=0.8,
                      label=f"{label}, {ev['layers']} layers")
+    ax1.set_xscale("log", base=2)
+    ax1.xaxis.set_major_formatter(ScalarFormatter())
+    ax1.xaxis.set_minor_formatter(NullFormatter())
     ax1.set_xlabel("number of layers (the model's block repeated)")
     ax1.set_ylabel("rollout mass of the last token on token 1")
     ax1.set_title("Prop. B.8 on real attention")
@@ -730,16 +735,19 @@ def _tokenisation(run, sets):
 
 
 def _onsets(d, sets):
-    """Per set: the bf16 ulp at the scale of y, the predicted bf16 onset, and the distances at the largest n."""
+    """Per set: the bf16 ulp at the scale of y, the predicted bf16 onset, and both distances at one n.
+
+    The n is the largest one of the bf16 pass (the fp32 pass of a long set goes further).
+    """
     onsets = {}
     for s in sets:
-        f32 = d[(s, "fp32")]
+        f32, b16 = d[(s, "fp32")], d.get((s, "bf16"))
         ulp = np.array([resolution_at_scale(x, "bf16") for x in f32["scale"]])
-        b16 = d.get((s, "bf16"))
+        n = int(b16["n"][-1]) if b16 is not None and len(b16["n"]) else int(f32["n"][-1])
         onsets[s] = {"bf16_ulp_at_scale": float(ulp[-1]),
-                     "predicted_onset": observed_onset(f32["n"], f32["whole"], ulp),
-                     "fp32_distance_at_max_n": float(f32["whole"][-1]),
-                     "bf16_distance_at_max_n": float(b16["whole"][-1]) if b16 is not None and len(b16["n"]) else None}
+                     "predicted_onset": observed_onset(f32["n"], f32["whole"], ulp), "n": n,
+                     "fp32_distance": float(f32["whole"][f32["n"] == n][0]),
+                     "bf16_distance": float(b16["whole"][-1]) if b16 is not None and len(b16["n"]) else None}
     return onsets
 
 
