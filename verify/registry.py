@@ -326,10 +326,6 @@ class Check:
     def run(self, ctx, **params):
         """Compute, judge, summarise and draw; return the :class:`Result`."""
         found = self.compute(ctx, **params)
-        if isinstance(found, Result):
-            # Transitional: the real-model checks still build their Result in one function
-            # (they are being rewritten around the model adapters).
-            return found
         if self._judge is None:
             raise TypeError(f"check {self.id} has no judge function")
         if found.skip:

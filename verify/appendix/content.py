@@ -70,7 +70,7 @@ def looks_like_math(text):
 
 def is_real_model(check):
     """A real-model check (its group is recorded; older files used the ``gemma.`` prefix)."""
-    return check.get("group") == "real-model" or check["id"].startswith("gemma.")
+    return check.get("group") == "real-model" or check["id"].startswith(("real.", "gemma."))
 
 
 def cross_checks(doc, check):

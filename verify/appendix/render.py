@@ -65,8 +65,8 @@ def _slug(heading):
 
     Examples
     --------
-    >>> _slug("gemma.B5: Theorem B.5 on the real model")
-    'gemmab5-theorem-b5-on-the-real-model'
+    >>> _slug("real.B5: Measured sensitivity vs the path-sum bound")
+    'realb5-measured-sensitivity-vs-the-path-sum-bound'
     """
     text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return text.replace(" ", "-")

@@ -5,4 +5,4 @@ from verify.checks import collapse_checks  # noqa: F401
 from verify.checks import oversquashing  # noqa: F401
 from verify.checks import counting_checks  # noqa: F401
 from verify.checks import appendix_c  # noqa: F401
-from verify.checks import gemma_checks  # noqa: F401
+from verify.checks import real_model  # noqa: F401

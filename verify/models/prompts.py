@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PROMPT_SETS", "GROUPS", "Prompt", "expand_sets", "build_prompts", "with_commas"]
+__all__ = ["PROMPT_SETS", "GROUPS", "Prompt", "expand_sets", "build_prompts", "with_commas",
+           "check_lengths", "structure_tokens", "structure_prompt", "sensitivity_prompt"]
 
 Q_COUNT = "How many ones are in the following sequences? "
 Q_COPY = "Can you copy the following number? "
@@ -66,6 +67,30 @@ def with_commas(n):
     return f"{int('1' * n):,}" if n > 0 else ""
 
 
+def check_lengths(lengths, name="lengths"):
+    """Sorted distinct counts; every entry a positive integer (not a float, bool or string).
+
+    Examples
+    --------
+    >>> check_lengths([20, 10, 10])
+    [10, 20]
+    >>> check_lengths([2.9, 5])
+    Traceback (most recent call last):
+    ...
+    ValueError: lengths must be integers >= 1, got 2.9
+    """
+    if isinstance(lengths, (str, bytes)) or not hasattr(lengths, "__iter__"):
+        raise ValueError(f"{name} must be a list of integers >= 1, got {lengths!r}")
+    out = set()
+    for n in lengths:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{name} must be integers >= 1, got {n!r}")
+        out.add(int(n))
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    return sorted(out)
+
+
 def expand_sets(names):
     """Expand group names (fig5, fig12, fig2, all) and check every name.
 
@@ -100,9 +125,7 @@ def build_prompts(prompt_set, lengths, seed=0):
     """
     if prompt_set not in PROMPT_SETS:
         expand_sets([prompt_set])
-    lengths = sorted({int(n) for n in lengths})
-    if not lengths or lengths[0] < 1:
-        raise ValueError(f"lengths must be integers >= 1, got {lengths}")
+    lengths = check_lengths(lengths)
     n_max = lengths[-1]
     if prompt_set in ("fig5a", "fig5c", "fig12-1"):
         head = {"fig5a": Q_COUNT, "fig5c": Q_COPY, "fig12-1": Q_LAST_1}[prompt_set]
@@ -137,3 +160,50 @@ def build_prompts(prompt_set, lengths, seed=0):
                 text = f"{Q_LAST_2}{seq}. What is the first digit in this sequence? {ANSWER}"
             out.append(Prompt(prompt_set, f"{prompt_set}-n{n}-{member}", text, seq, [(n, member, -1)]))
     return out
+
+
+#: Structure prompt of a model without sliding layers: long enough for spectra and
+#: rollouts, small enough to keep the full [L, H, n, n] attention (30 x 9 x 256^2 fp32 = 71 MB).
+STRUCTURE_TOKENS_GLOBAL = 256
+
+
+def structure_tokens(arch):
+    """Length of the structure prompt, from the architecture.
+
+    With sliding layers: past the widest window by a quarter of it (at least 64 tokens),
+    so that the band of every sliding layer is visible; otherwise
+    :data:`STRUCTURE_TOKENS_GLOBAL`. Never more than the context.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> structure_tokens(SimpleNamespace(max_window=512, context_length=32768))
+    640
+    >>> structure_tokens(SimpleNamespace(max_window=None, context_length=8192))
+    256
+    """
+    w = arch.max_window
+    target = w + max(64, w // 4) if w else STRUCTURE_TOKENS_GLOBAL
+    return min(target, arch.context_length)
+
+
+def _ones_prompt(tokenizer, head, target, key, prompt_set):
+    """``head`` + ones, with as many ones as make ``target`` tokens (digits may merge in some tokenizers)."""
+    k = target
+    for _ in range(8):
+        text = head + "1" * k
+        n = len(tokenizer(text)["input_ids"])
+        if n == target:
+            break
+        k = max(1, k + target - n)
+    return Prompt(prompt_set, key, text, "1" * k, [])
+
+
+def structure_prompt(arch, tokenizer):
+    """The count question followed by ones, :func:`structure_tokens` tokens in all (Lemmas B.6-B.8)."""
+    return _ones_prompt(tokenizer, Q_COUNT, structure_tokens(arch), "structure", "structure")
+
+
+def sensitivity_prompt(tokenizer, tokens):
+    """The count question followed by ones, ``tokens`` tokens in all (Theorem B.5's Jacobians)."""
+    return _ones_prompt(tokenizer, Q_COUNT, tokens, "sensitivity", "sensitivity")
