@@ -291,10 +291,10 @@ def _run(args, console, err):
         selected = [c for c in selected if c.group != "real-model"]
     real = any(c.group == "real-model" for c in selected)
     models = tuple(args.model or ())
-    if models and real:
+    if models:
         from verify.models.sources import resolve_models
 
-        resolve_models(models)  # a bad path is a usage error, reported before any work
+        resolve_models(models)  # a bad path is a usage error, reported before any work (even if unused)
     json_name = "results.json"
     previous = None
     if args.only and os.path.exists(os.path.join(args.out, json_name)):
