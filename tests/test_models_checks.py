@@ -24,6 +24,7 @@ NEGATIVE_CONTROLS = {
     "real.B5": {"sigma_psi": 0.1, "normalisation": "statement"},  # constant sigma^L far too small
     "real.collapse": {"position": "first"},              # the first digit's state does not depend on n
     "real.B1": {"position": "first"},                    # the first digit's row never sees later tokens
+    "real.C6": {"prompt_set": "fig5b"},                  # sampled digits: the windows differ, no identity
 }
 
 
@@ -176,3 +177,18 @@ def test_missing_extra_message_keeps_its_brackets(monkeypatch, tmp_path, capsys)
                                         f"{sources.EXTRA_INSTALL}"))
     assert cli.main(["--only", "real.B1", "--out", str(tmp_path), "--no-appendix"]) == 0
     assert '-e ".[models]"' in capsys.readouterr().err.replace("\n", "")
+
+
+@needs_models
+def test_c6_on_real_models(quick_ctx):
+    """C.6: Gemma's sliding layers below its first global one give n and n+1 the same state past the window;
+    SmolLM2, with no sliding layer, says so instead of passing."""
+    from verify.registry import REGISTRY, all_checks
+
+    all_checks()
+    res = REGISTRY["real.C6"].run(quick_ctx).to_json()
+    assert res["status"] == "pass", res["reason"]
+    gemma = res["evidence"]["models"]["Gemma 3 270M"]
+    assert gemma["window"] == 512 and gemma["first_global_layer"] == 5
+    assert any(v["past_window"] for v in gemma["local_only_layers"].values())
+    assert res["evidence"]["models"]["SmolLM2-135M-Instruct"]["skipped"].startswith("no sliding-window layer")
