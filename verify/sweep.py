@@ -38,7 +38,33 @@ STORE_VERSION = 1
 
 
 class SweepError(RuntimeError):
-    """A sweep could not run (no scheduler, a task that raised); reported as one line."""
+    """A sweep could not run (no scheduler, a task that raised); reported as one line.
+
+    Parameters
+    ----------
+    message : str
+        One line naming the scheduler or the failed task (its function and the first
+        120 characters of its parameters) and the original error.
+
+    Raises
+    ------
+    None
+        Constructing the exception raises nothing; :func:`run_sweep` and
+        :func:`execute` raise it.
+
+    References
+    ----------
+    Python Library Reference, built-in exceptions (``RuntimeError``: "an error is
+    detected that doesn't fall in any of the other categories").
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run_sweep([Task("no_colon", {})], tempfile.mkdtemp(), scheduler="serial")
+    Traceback (most recent call last):
+    ...
+    verify.sweep.SweepError: task no_colon {} failed: SweepError: task function must be 'module:function', got 'no_colon'
+    """
 
 
 @dataclass(frozen=True)
@@ -51,17 +77,92 @@ class Task:
         The task function as ``"module:function"`` (importable on every worker).
     params : dict
         JSON-able keyword arguments of the function; they name the task.
+
+    Raises
+    ------
+    None
+        Nothing is checked on construction; a ``func`` that is not
+        ``"module:function"`` fails when the task runs (:class:`SweepError`), and
+        ``params`` that are not JSON-able fail in :meth:`key` (``TypeError``).
+
+    References
+    ----------
+    Dask distributed documentation, "Futures" (``Client.submit(func, *args, key=...)``:
+    a task is a function and its arguments, named by a key).
+
+    Examples
+    --------
+    >>> t = Task("verify.sweep:_demo_square", {"n": 3})
+    >>> execute(t.func, t.params)
+    {'n': 3, 'square': 9}
+    >>> t == Task("verify.sweep:_demo_square", {"n": 3})
+    True
     """
 
     func: str
     params: dict = field(default_factory=dict)
 
     def key(self):
+        """The task's content address, :func:`task_key` of its function and parameters.
+
+        Returns
+        -------
+        str
+            64 hexadecimal digits; equal tasks (same function, same parameters in any
+            key order) have equal keys.
+
+        Raises
+        ------
+        TypeError
+            If ``params`` holds something JSON cannot encode (a numpy array, a set, ...).
+        ValueError
+            If ``params`` contains itself (circular reference).
+
+        References
+        ----------
+        NIST FIPS 180-4, Secure Hash Standard (SHA-256).
+
+        Examples
+        --------
+        >>> Task("m:f", {"a": 1, "b": 2}).key() == Task("m:f", {"b": 2, "a": 1}).key()
+        True
+        >>> len(Task("m:f").key())
+        64
+        """
         return task_key(self.func, self.params)
 
 
 def task_key(func, params):
     """The content address of a task: sha256 of its function, parameters and the store version.
+
+    The blob hashed is canonical JSON (sorted keys, no spaces, ASCII), so the key does
+    not depend on the order of ``params`` or on the platform. Bumping
+    :data:`STORE_VERSION` changes every key.
+
+    Parameters
+    ----------
+    func : str
+        The task function, ``"module:function"``.
+    params : dict
+        JSON-able keyword arguments.
+
+    Returns
+    -------
+    str
+        The sha256 hex digest (64 characters); results are stored as
+        ``<store>/<key[:2]>/<key>.json``.
+
+    Raises
+    ------
+    TypeError
+        If ``params`` holds something JSON cannot encode (numpy arrays and scalars,
+        sets, ...), or dict keys of mixed types that cannot be sorted.
+    ValueError
+        If ``params`` contains itself (circular reference).
+
+    References
+    ----------
+    NIST FIPS 180-4, Secure Hash Standard (SHA-256); RFC 8259 (JSON).
 
     Examples
     --------
@@ -83,7 +184,45 @@ def _resolve(func):
 
 
 def execute(func, params):
-    """Run one task (on a worker, or in-process for the serial path)."""
+    """Run one task (on a worker, or in-process for the serial path).
+
+    Parameters
+    ----------
+    func : str
+        The task function, ``"module:function"``; the module is imported here, so it
+        must be importable where the task runs.
+    params : dict
+        Keyword arguments of the function.
+
+    Returns
+    -------
+    object
+        What the function returns (JSON-able for a task function).
+
+    Raises
+    ------
+    SweepError
+        If ``func`` is not of the form ``"module:function"``.
+    ImportError
+        If the module cannot be imported (``ModuleNotFoundError``).
+    AttributeError
+        If the module has no such function.
+    Exception
+        Whatever the function raises (:func:`run_sweep` wraps it in a
+        :class:`SweepError` naming the task).
+
+    References
+    ----------
+    Python Library Reference, ``importlib.import_module``; Dask distributed
+    documentation, "Futures" (the function a worker runs).
+
+    Examples
+    --------
+    >>> execute("verify.sweep:_demo_square", {"n": 5})
+    {'n': 5, 'square': 25}
+    >>> execute("graphs.paths:path_count", {"n": 9, "i": 0, "num_layers": 3})
+    55
+    """
     return _resolve(func)(**params)
 
 
@@ -108,6 +247,33 @@ def _store(store, key, task, result):
 def worker_cached(maxsize=2):
     """Decorator: cache a loader's result per process (each Dask worker loads a model once).
 
+    A Dask worker process keeps its module globals between tasks, so a least-recently
+    used cache there lives as long as the worker: the first task that needs a model
+    loads it, the next ones reuse it.
+
+    Parameters
+    ----------
+    maxsize : int or None
+        How many distinct loads each process keeps (the least recently used is
+        dropped); None keeps all.
+
+    Returns
+    -------
+    callable
+        A decorator, ``functools.lru_cache(maxsize=maxsize)``; the decorated loader's
+        arguments must be hashable.
+
+    Raises
+    ------
+    TypeError
+        If ``maxsize`` is neither an integer nor None (and, at call time, if the
+        loader is called with unhashable arguments).
+
+    References
+    ----------
+    Dask distributed documentation, "Worker" (a worker is a long-running Python
+    process that runs many tasks); Python Library Reference, ``functools.lru_cache``.
+
     Examples
     --------
     >>> calls = []
@@ -122,7 +288,42 @@ def worker_cached(maxsize=2):
 
 
 def local_cluster(workers=2, memory_limit="auto"):
-    """A ``dask.distributed.LocalCluster`` of ``workers`` processes with one thread each."""
+    """A ``dask.distributed.LocalCluster`` of ``workers`` processes with one thread each.
+
+    One thread per worker process keeps BLAS from oversubscribing the cores; the
+    dashboard is off and the logs are quiet (errors only).
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes.
+    memory_limit : str, float or int
+        Per-worker memory limit as Dask reads it (``"auto"``: the machine's memory
+        divided among the workers; ``"2GB"``; 0 for none).
+
+    Returns
+    -------
+    dask.distributed.LocalCluster
+        A started cluster; use it as a context manager (or call ``close()``).
+
+    Raises
+    ------
+    ImportError
+        If ``dask.distributed`` is not installed.
+    ValueError
+        If ``memory_limit`` is a string Dask cannot parse (``"lots"``).
+
+    References
+    ----------
+    Dask distributed documentation, ``distributed.LocalCluster`` (``n_workers``,
+    ``threads_per_worker``, ``processes``, ``memory_limit``).
+
+    Examples
+    --------
+    >>> with local_cluster(workers=1) as cluster:
+    ...     len(cluster.workers)
+    1
+    """
     from dask.distributed import LocalCluster
 
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -173,7 +374,29 @@ def run_sweep(tasks, store, scheduler=None, workers=2, timeout=10, progress=None
     Raises
     ------
     SweepError
-        If the scheduler does not answer, or a task raises (the error names the task).
+        If a task is not a :class:`Task`, ``workers`` is not an integer >= 1, the
+        scheduler does not answer within ``timeout``, or a task raises (the error
+        names the task; the results finished before it are kept in the store).
+    OSError
+        If the store cannot be written.
+
+    References
+    ----------
+    Dask distributed documentation: ``Client.submit`` and ``as_completed``
+    (futures), ``LocalCluster``; dask-jobqueue documentation (clusters on Slurm and
+    PBS, reached through ``scheduler="tcp://host:port"``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = tempfile.mkdtemp()
+    >>> tasks = [Task("verify.sweep:_demo_square", {"n": n}) for n in (3, 4, 3)]
+    >>> run_sweep(tasks, store, scheduler="serial")
+    [{'n': 3, 'square': 9}, {'n': 4, 'square': 16}, {'n': 3, 'square': 9}]
+    >>> done = []
+    >>> _ = run_sweep(tasks, store, scheduler="serial", progress=lambda d, t: done.append((d, t)))
+    >>> done  # both distinct tasks were already stored: nothing ran
+    [(2, 2)]
     """
     tasks = list(tasks)
     for t in tasks:

@@ -55,6 +55,29 @@ def looks_like_math(text):
     Prose has a word of four or more letters outside control sequences and their text
     arguments; an expression has none.
 
+    Parameters
+    ----------
+    text : object
+        A string from ``results.json`` (other objects are read as their ``str``).
+
+    Returns
+    -------
+    bool
+        True if ``text`` has no ``$``, has a ``\\``, ``^`` or ``_``, and no word of four
+        or more letters outside ``\\operatorname{...}``, ``\\text{...}``,
+        ``\\mathrm{...}``, ... and other control sequences.
+
+    Raises
+    ------
+    None
+        Any object is read through ``str``; the answer is a heuristic, never an error.
+
+    References
+    ----------
+    Knuth (1984), The TeXbook, Chapter 7 ("How TeX reads what you type": control
+    sequences and the characters with special category codes); GitHub Docs, "Writing
+    mathematical expressions" (``$...$`` in Markdown).
+
     Examples
     --------
     >>> looks_like_math(r"\\operatorname{norm}_1(\\mathbf{v}_j) + v_i")
@@ -69,12 +92,77 @@ def looks_like_math(text):
 
 
 def is_real_model(check):
-    """A real-model check (its group is recorded; older files used the ``gemma.`` prefix)."""
+    """A real-model check (its group is recorded; older files used the ``real.``/``gemma.`` prefixes).
+
+    Parameters
+    ----------
+    check : dict
+        One entry of ``results.json["checks"]``.
+
+    Returns
+    -------
+    bool
+        True if ``check["group"] == "real-model"`` or its id starts with ``"real."`` or ``"gemma."``.
+
+    Raises
+    ------
+    KeyError
+        If ``check`` has no group ``"real-model"`` and no ``"id"``.
+
+    References
+    ----------
+    ``verify/results.schema.json`` (the ``group`` of a check: ``"theory"`` or
+    ``"real-model"``).
+
+    Examples
+    --------
+    >>> is_real_model({"id": "gemma.B5"}), is_real_model({"id": "B.5", "group": "theory"})
+    (True, False)
+    """
     return check.get("group") == "real-model" or check["id"].startswith(("real.", "gemma."))
 
 
 def cross_checks(doc, check):
-    """The real-model results that share a paper statement with ``check``."""
+    """The real-model results that share a paper statement with ``check``.
+
+    Parameters
+    ----------
+    doc : dict
+        A parsed ``results.json``.
+    check : dict
+        One of its checks.
+
+    Returns
+    -------
+    list of dict
+        The real-model checks of ``doc`` whose ``paper_refs`` meet those of ``check``,
+        in file order; empty when ``check`` is itself a real-model check.
+
+    Raises
+    ------
+    KeyError
+        If ``check`` or a real-model check has no ``"paper_refs"``, or ``doc`` no
+        ``"checks"``.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (the real-model experiments beside the theory of
+    Sections 4-6; Section 3.1 on p. 5) (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> doc = {"statements": [{"id": "B.3", "name": "Theorem B.3", "page": 15}], "checks": [
+    ...     {"id": "B.3", "paper_refs": ["Theorem B.3"], "statements": ["B.3"], "group": "theory",
+    ...      "status": "pass", "symbolic": [{"claim": "...", "latex": "0", "verified": True}],
+    ...      "quantitative": {"rate": r"\\frac{1}{n}"}, "numeric": {},
+    ...      "errata": [{"key": "B.3-induction", "statement": "B.3", "severity": "gap", "page": 15},
+    ...                 {"key": "S2-value-index", "statement": "S2", "severity": "typo", "page": 3}]},
+    ...     {"id": "gemma.B3", "paper_refs": ["Theorem B.3"], "group": "real-model", "status": "skip"}]}
+    >>> [c["id"] for c in cross_checks(doc, doc["checks"][0])]
+    ['gemma.B3']
+    >>> cross_checks(doc, doc["checks"][1])
+    []
+    """
     if is_real_model(check):
         return []
     refs = set(check["paper_refs"])
@@ -82,7 +170,41 @@ def cross_checks(doc, check):
 
 
 def all_errata(doc):
-    """Every erratum of every check, by severity (error, gap, typo, scope), then page, with its check id."""
+    """Every erratum of every check, by severity (error, gap, typo, scope), then page, with its check id.
+
+    Parameters
+    ----------
+    doc : dict
+        A parsed ``results.json``.
+
+    Returns
+    -------
+    list of dict
+        Copies of the errata with a ``"check"`` key added, sorted by
+        :data:`SEVERITY_ORDER` (unknown severities last), then page, then key.
+
+    Raises
+    ------
+    KeyError
+        If ``doc`` has no ``"checks"`` or a check with errata has no ``"id"``.
+
+    References
+    ----------
+    Barbero et al. (2024) (arXiv:2406.04267 v2): the pages the errata cite;
+    :data:`theory.audit.SEVERITY_RULE` for the four severities.
+
+    Examples
+    --------
+    >>> doc = {"statements": [{"id": "B.3", "name": "Theorem B.3", "page": 15}], "checks": [
+    ...     {"id": "B.3", "paper_refs": ["Theorem B.3"], "statements": ["B.3"], "group": "theory",
+    ...      "status": "pass", "symbolic": [{"claim": "...", "latex": "0", "verified": True}],
+    ...      "quantitative": {"rate": r"\\frac{1}{n}"}, "numeric": {},
+    ...      "errata": [{"key": "B.3-induction", "statement": "B.3", "severity": "gap", "page": 15},
+    ...                 {"key": "S2-value-index", "statement": "S2", "severity": "typo", "page": 3}]},
+    ...     {"id": "gemma.B3", "paper_refs": ["Theorem B.3"], "group": "real-model", "status": "skip"}]}
+    >>> [(e["key"], e["severity"], e["check"]) for e in all_errata(doc)]
+    [('B.3-induction', 'gap', 'B.3'), ('S2-value-index', 'typo', 'B.3')]
+    """
     out = [dict(e, check=c["id"]) for c in doc["checks"] for e in c.get("errata", [])]
     rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
     return sorted(out, key=lambda e: (rank.get(e.get("severity"), len(rank)), e.get("page", 0), e.get("key", "")))
@@ -99,8 +221,41 @@ def _mark(flag):
 def statement_status(doc):
     """One row per statement: what is checked, by which checks, and the errata counts by severity.
 
-    Columns: statement, page, checks, closed form (sympy steps, all verified), rate, enclosure,
-    real model (status of the cross-checks), errata by severity.
+    Parameters
+    ----------
+    doc : dict
+        A parsed ``results.json`` with its ``"statements"`` list (none: no rows).
+
+    Returns
+    -------
+    list of list
+        One row per statement, in the order of :data:`STATUS_COLUMNS`: statement,
+        page, checks (with status), closed form (some covering check has sympy steps,
+        all verified), rate, enclosure, real model (the cross-checks with status),
+        errata by severity. ``"yes"``/``"-"`` mark what is checked.
+
+    Raises
+    ------
+    KeyError
+        If a statement lacks ``"id"``, ``"name"`` or ``"page"``, or a check lacks
+        ``"id"``, ``"status"`` or ``"paper_refs"``.
+
+    References
+    ----------
+    Barbero et al. (2024), the statements of Sections 4-6 and Appendices B-C,
+    pp. 7-24 (arXiv:2406.04267 v2), as listed in :data:`theory.statements.STATEMENTS`.
+
+    Examples
+    --------
+    >>> doc = {"statements": [{"id": "B.3", "name": "Theorem B.3", "page": 15}], "checks": [
+    ...     {"id": "B.3", "paper_refs": ["Theorem B.3"], "statements": ["B.3"], "group": "theory",
+    ...      "status": "pass", "symbolic": [{"claim": "...", "latex": "0", "verified": True}],
+    ...      "quantitative": {"rate": r"\\frac{1}{n}"}, "numeric": {},
+    ...      "errata": [{"key": "B.3-induction", "statement": "B.3", "severity": "gap", "page": 15},
+    ...                 {"key": "S2-value-index", "statement": "S2", "severity": "typo", "page": 3}]},
+    ...     {"id": "gemma.B3", "paper_refs": ["Theorem B.3"], "group": "real-model", "status": "skip"}]}
+    >>> statement_status(doc)
+    [['Theorem B.3', 15, 'B.3 (pass)', 'yes', 'yes', '-', 'gemma.B3 (skip)', '1 gap']]
     """
     errata = all_errata(doc)
     rows = []
@@ -125,7 +280,36 @@ STATUS_COLUMNS = ["statement", "page", "checks", "closed form", "rate", "enclosu
 
 
 def evidence_items(evidence, limit=10):
-    """The scalar numbers of an erratum's evidence, as ``(name, value)`` pairs (lists shortened)."""
+    """The scalar numbers of an erratum's evidence, as ``(name, value)`` pairs (lists shortened).
+
+    Parameters
+    ----------
+    evidence : dict
+        An erratum's ``evidence`` (from :func:`theory.audit.run_evidence`).
+    limit : int
+        At most this many pairs.
+
+    Returns
+    -------
+    list of tuple
+        ``(name, value)`` in the dict's order; nested dicts and lists of dicts or lists
+        are left out, and lists longer than 6 end with ``"..."``.
+
+    Raises
+    ------
+    AttributeError
+        If ``evidence`` is not a dict.
+
+    References
+    ----------
+    :func:`theory.audit.run_evidence` (the evidence of each erratum of Barbero et al.
+    (2024), arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> evidence_items({"n": 7391, "eps": 1e-06, "ns": list(range(10)), "table": {"a": 1}})
+    [('n', 7391), ('eps', 1e-06), ('ns', [0, 1, 2, 3, 4, 5, '...'])]
+    """
     items = []
     for key, value in evidence.items():
         if isinstance(value, dict):

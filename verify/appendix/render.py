@@ -198,7 +198,44 @@ def _md_dependencies(doc):
 
 
 def render_markdown(doc):
-    """The appendix as GitHub Markdown (math in ``$...$``, figures as PNG links)."""
+    """The appendix as GitHub Markdown (math in ``$...$``, figures as PNG links).
+
+    A pure function of ``doc``: the five-step guide, the summary table, the status of
+    each statement, the dependencies, one section per check, the errata, the changes
+    from the preprint and the versions used.
+
+    Parameters
+    ----------
+    doc : dict
+        A parsed ``results.json`` (valid against ``verify/results.schema.json``).
+
+    Returns
+    -------
+    str
+        The Markdown text (no trailing newline).
+
+    Raises
+    ------
+    KeyError
+        If ``doc`` lacks a field the schema requires (``"paper"``, ``"checks"``, a
+        check's ``"id"``, ``"title"``, ``"status"``, ...); validate first
+        (:func:`verify.output.load_results` does).
+
+    References
+    ----------
+    GitHub Flavored Markdown Spec, version 0.29-gfm, Section 4.10 (tables, an
+    extension); GitHub Docs, "Writing mathematical expressions" (``$...$``).
+
+    Examples
+    --------
+    >>> doc = {"schema": 1, "paper": "arXiv:2406.04267", "environment": {}, "quick": True,
+    ...        "command": "python -m verify.all", "seed": 0, "checks": []}
+    >>> md = render_markdown(doc)
+    >>> md.splitlines()[0]
+    '# Proof-check appendix: *Transformers need glasses!*'
+    >>> md == render_markdown(doc)
+    True
+    """
     version = doc.get("version", {})
     L = ["# Proof-check appendix: *Transformers need glasses!*", "",
          f"Companion to Barbero et al., NeurIPS 2024 ({doc['paper']}"
@@ -239,7 +276,32 @@ _TEX_SPECIAL = {
 
 
 def latex_escape(text):
-    """Escape plain text for LaTeX (non-ASCII letters are transliterated).
+    """Escape plain text for LaTeX.
+
+    The ten special characters of TeX and ``<``, ``>``, quotes and ``-`` (so that
+    ``--`` stays two hyphens) become commands; the arrows and inequality signs
+    ``\u2192``, ``\u2264``, ``\u2265`` become ``->``, ``<=``, ``>=``; any other non-ASCII
+    character becomes ``?`` (the document is typeset in ASCII).
+
+    Parameters
+    ----------
+    text : object
+        The text (other objects are read as their ``str``).
+
+    Returns
+    -------
+    str
+        ASCII text that typesets as ``text`` reads.
+
+    Raises
+    ------
+    None
+        Every object has a ``str`` and every character a replacement.
+
+    References
+    ----------
+    Knuth (1984), The TeXbook, Chapter 7 (the characters with special category codes:
+    ``\\ { } $ & # ^ _ %`` and ``~``).
 
     Examples
     --------
@@ -273,6 +335,28 @@ def safe_math(tex):
     """``tex`` if every control sequence in it is in :data:`SAFE_MATH_COMMANDS`, else None.
 
     TeX's ``^^`` notation can spell a backslash, so it is refused too.
+
+    Parameters
+    ----------
+    tex : object
+        A LaTeX math string from ``results.json`` (read as its ``str``).
+
+    Returns
+    -------
+    str or None
+        The string unchanged when it is safe to typeset as math; None otherwise (the
+        renderer then prints it as escaped text).
+
+    Raises
+    ------
+    None
+        The answer is a check, never an error.
+
+    References
+    ----------
+    Knuth (1984), The TeXbook, Chapter 8 (the ``^^`` convention for characters);
+    Web2C manual, section "tex invocation" (``openin_any``/``openout_any``, shell
+    escape: what a crafted document could otherwise read or run).
 
     Examples
     --------
@@ -470,7 +554,40 @@ def _tex_dependencies(doc):
 
 
 def render_latex(doc):
-    """The appendix as a LaTeX document (standalone, or ``\\input``-able)."""
+    """The appendix as a LaTeX document (standalone, or ``\\input``-able).
+
+    The same content as :func:`render_markdown`, figures as PDF, math strings only
+    when :func:`safe_math` accepts them. The preamble and ``\\begin{document}`` are
+    emitted only when no document has begun (see the module docstring).
+
+    Parameters
+    ----------
+    doc : dict
+        A parsed ``results.json`` (valid against ``verify/results.schema.json``).
+
+    Returns
+    -------
+    str
+        The LaTeX source.
+
+    Raises
+    ------
+    KeyError
+        If ``doc`` lacks a field the schema requires; validate first.
+
+    References
+    ----------
+    Lamport (1994), LaTeX: A Document Preparation System, 2nd ed.; Fear (2020),
+    "Publication quality tables in LaTeX" (the ``booktabs`` package documentation).
+
+    Examples
+    --------
+    >>> doc = {"schema": 1, "paper": "arXiv:2406.04267", "environment": {}, "quick": True,
+    ...        "command": "python -m verify.all", "seed": 0, "checks": []}
+    >>> tex = render_latex(doc)
+    >>> tex.count(r"\\begin{document}"), tex.rstrip().splitlines()[-1]
+    (1, '\\\\tngEnd')
+    """
     version = doc.get("version", {})
     L = [_PREAMBLE,
          r"\section*{Proof-check appendix: \emph{Transformers need glasses!}}",
@@ -506,10 +623,52 @@ def render_latex(doc):
 def compile_pdf(tex_path, runs=2, timeout=120):
     """Compile ``tex_path`` with pdflatex in a scratch directory; write the PDF atomically beside it.
 
+    pdflatex runs without shell escape, in "paranoid" file mode (no absolute paths,
+    no parent directories, no dot files) and with a fixed date, so the PDF of a given
+    ``.tex`` is byte-identical across runs.
+
+    Parameters
+    ----------
+    tex_path : str or os.PathLike
+        The ``.tex`` file; it is compiled in its own directory (figures are found
+        relative to it).
+    runs : int
+        pdflatex passes (2 resolve references).
+    timeout : float
+        Seconds allowed for each pass.
+
+    Returns
+    -------
+    pdf_path : str
+        ``<name>.pdf`` beside ``tex_path``.
+    log : str
+        The last pass's ``.log`` (latin-1).
+
     Raises
     ------
     RuntimeError
-        If pdflatex is missing or the compilation fails (the log tail is included).
+        If pdflatex is missing or a pass fails (the message ends with the last 25 lines
+        of its output).
+    subprocess.TimeoutExpired
+        If a pass takes longer than ``timeout`` (:func:`render_appendix` turns it into
+        a ``RuntimeError``).
+    OSError
+        If the PDF cannot be written beside ``tex_path`` (or, with ``runs=0``, none was
+        produced: ``FileNotFoundError``).
+
+    References
+    ----------
+    Web2C manual, section "tex invocation" (``-no-shell-escape``, ``openin_any=p``,
+    ``openout_any=p``); reproducible-builds.org, "SOURCE_DATE_EPOCH" specification
+    (and pdfTeX's ``FORCE_SOURCE_DATE``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> compile_pdf(os.path.join(tempfile.mkdtemp(), "missing.tex"))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: pdflatex ...
     """
     exe = shutil.which("pdflatex")
     if exe is None:
@@ -539,7 +698,51 @@ def compile_pdf(tex_path, runs=2, timeout=120):
 
 
 def render_appendix(results_path, out_dir, pdf=False):
-    """Write ``appendix.md`` and ``appendix.tex`` (and ``appendix.pdf`` if ``pdf``) into ``out_dir``."""
+    """Write ``appendix.md`` and ``appendix.tex`` (and ``appendix.pdf`` if ``pdf``) into ``out_dir``.
+
+    Nothing is recomputed: the appendix is a function of ``results.json`` alone, and
+    every file is written atomically.
+
+    Parameters
+    ----------
+    results_path : str or os.PathLike
+        The ``results.json`` to render (validated first).
+    out_dir : str or os.PathLike
+        Where the files go (created if missing); figure paths in the appendix are
+        relative to it.
+    pdf : bool
+        Also compile ``appendix.pdf`` with :func:`compile_pdf`.
+
+    Returns
+    -------
+    list of str
+        The paths written: ``appendix.md``, ``appendix.tex`` (and ``appendix.pdf``).
+
+    Raises
+    ------
+    verify.output.OutputError
+        If ``results.json`` is missing, not JSON or not valid against the schema.
+    RuntimeError
+        If ``pdf`` and pdflatex is missing, fails, or times out.
+    OSError
+        If a file cannot be written.
+
+    References
+    ----------
+    IEEE Std 1003.1-2017 (POSIX), ``rename()`` (atomic writes); GitHub Flavored
+    Markdown Spec 0.29-gfm; Lamport (1994), LaTeX: A Document Preparation System.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> doc = {"schema": 1, "paper": "arXiv:2406.04267", "environment": {}, "quick": True,
+    ...        "command": "python -m verify.all", "seed": 0, "checks": []}
+    >>> out = tempfile.mkdtemp()
+    >>> with open(os.path.join(out, "results.json"), "w") as fh:
+    ...     json.dump(doc, fh)
+    >>> [os.path.basename(p) for p in render_appendix(os.path.join(out, "results.json"), out)]
+    ['appendix.md', 'appendix.tex']
+    """
     doc = _load(results_path)
     md_path = os.path.join(out_dir, "appendix.md")
     tex_path = os.path.join(out_dir, "appendix.tex")

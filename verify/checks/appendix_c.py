@@ -45,6 +45,55 @@ def check_c5(ctx, structures=C5_TYPES, encoding="none", d=32, n_max=None):
     Negative control: ``encoding="sinusoidal_input"``, absolute positions added to the
     tokens (outside Theorem B.3's hypotheses): the last token's position differs between
     the two prompts and neither structure collapses.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n_max`` 1,024 instead of 8,192. Random stream 0 draws the
+        weights, stream 1 the counted token and the prompt words.
+    structures : tuple of str
+        Keys of :data:`theory.statements.PROMPTS`; by default both prompt types of
+        Appendix C.5 (:data:`C5_TYPES`).
+    encoding : str
+        ``"none"`` (default) meets Theorem B.3's hypothesis (encodings that decay with
+        distance). The negative control ``"sinusoidal_input"`` adds absolute positions
+        to the tokens: the final tokens of the two prompts sit at different positions,
+        so their states differ by a fixed amount and the slopes stay near 0.
+    d : int
+        Model width (even, ``>= 2``).
+    n_max : int, optional
+        Largest number of ones (``>= 4``); None for the mode's default.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``numeric``: per structure the words before ``{seq}``, whether the sequence
+        comes last, the distances at both ends and the tail slope. The judge reads
+        ``data["sweeps"][key]["slope"]`` for every structure (``<= -0.5``).
+        :meth:`~verify.registry.Check.run` adds the audit's erratum
+        ``C.5-prompt-quotes``.
+
+    Raises
+    ------
+    KeyError
+        If a structure is not a key of :data:`theory.statements.PROMPTS`.
+    ValueError
+        For an unknown ``encoding``, an odd or too small ``d``, or ``n_max < 4``.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.5, p. 23, and Figure 11, p. 24; Theorem B.3,
+    p. 15 (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_c5.run(ctx, n_max=512)
+    >>> r.status, r.deciding
+    ('pass', 'type1: slope -0.80, type2: slope -1.11')
+    >>> check_c5.run(ctx, n_max=512, encoding="sinusoidal_input").status
+    'fail'
     """
     n_max = n_max or (1024 if ctx.quick else 8192)
     model = C.SyntheticTransformer(d=d, num_layers=2, encoding=encoding, seed=ctx.stream_seed(0))
@@ -110,6 +159,50 @@ def check_c6(ctx, width=8, num_layers=6):
 
     Negative control: ``width=4096``, a window wider than every prompt: the local layers
     are then global, and the all-local model collapses like the all-global one.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: lengths up to 256 and path counts to the last of 256 tokens,
+        instead of 512 and 512. Random stream 0 seeds the weights, the eight random
+        prefixes and the counting prompt (:func:`theory.audit.c6_local_windows`).
+    width : int
+        Window of the local layers (``>= 1``); 8 (default) is far below the lengths
+        swept, the situation Appendix C.6 describes. The negative control 4096 is
+        wider than every prompt, so "local" attention is global.
+    num_layers : int
+        Layers of each model (``>= 1``); the 5:1 pattern has a global layer at every
+        sixth, so 6 (default) gives one global layer.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``numeric``: per pattern (``global``, ``local``, ``mix5:1``) the slopes on the
+        random-prefix and the counting pairs, where the counting pair becomes
+        identical, the unreachable tokens and the path counts. The judge reads
+        ``data["patterns"]``: all-global collapses (both slopes ``<= -0.5``),
+        all-local collapses at most half as fast on the random-prefix pair, cuts some
+        token off (``unreachable > 0``), and the 5:1 mix cuts none.
+        :meth:`~verify.registry.Check.run` adds the audit's erratum
+        ``C.6-local-windows``.
+
+    Raises
+    ------
+    ValueError
+        If ``width < 1`` or ``num_layers < 1``.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.6, pp. 23-24 (arXiv:2406.04267 v2); Gemma Team
+    (2024), "Gemma 2: Improving open language models at a practical size",
+    arXiv:2408.00118 (the interleaved local/global layers).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> r = check_c6.run(Context(quick=True, figures=False))
+    >>> r.status, r.evidence["patterns"]["local"]["unreachable"] > 0
+    ('pass', True)
     """
     # Eight random prefixes per length: the local distance depends on the tokens in the
     # window, so a few prefixes would let the noise decide the slope.
@@ -196,6 +289,46 @@ def check_deps(ctx, reported=None):
     of the audit's). Negative control: ``reported=()``: the uses whose cited hypotheses
     fail (B.3's uses of B.2 and B.1, ...) are then unreported. The audit functions behind
     each use have their own controls in ``tests/test_audit.py``.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        Unused: the audit of the uses does not depend on the mode, and nothing is
+        random.
+    reported : iterable of str, optional
+        Erratum keys that report a broken use; None (default) for every erratum of
+        :data:`theory.audit.ERRATA`. The negative control ``()`` reports none, so the
+        uses whose cited hypotheses fail are unreported and the check fails.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``numeric``: one row per use (citing, cited, page, whether the hypotheses
+        hold there, verdict, erratum). ``evidence["uses"]``: each use with its quote
+        and numbers. The judge reads ``data["rows"]`` (every cited statement is one of
+        the paper's; every use whose hypotheses fail names an erratum) and
+        ``evidence["reported"]``.
+
+    Raises
+    ------
+    TypeError
+        If ``reported`` is not iterable.
+
+    References
+    ----------
+    Barbero et al. (2024), the proofs of Theorem B.3 (p. 15), Proposition B.8 (p. 18)
+    and Corollary B.10 (p. 20), and every other citation listed by
+    :func:`theory.audit.audit_uses` (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_deps.run(ctx)
+    >>> r.status, r.deciding
+    ('pass', '13 uses; 6 with a hypothesis that fails at the place of use')
+    >>> check_deps.run(ctx, reported=()).status
+    'fail'
     """
     rows = A.audit_uses()
     reported = sorted(e.key for e in A.ERRATA) if reported is None else sorted(reported)
@@ -233,7 +366,42 @@ def _summary_deps(f):
 
 
 def dependency_graph(rows):
-    """The statements as a networkx MultiDiGraph: one edge citing -> cited per use, with its verdict."""
+    """The statements as a networkx MultiDiGraph: one edge citing -> cited per use, with its verdict.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Uses as :func:`theory.audit.audit_uses` returns them; each needs
+        ``"citing"``, ``"cited"``, ``"verdict"`` and ``"page"``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Nodes are statement ids (and ``"external"``); one edge per use, with the
+        attributes ``verdict`` (``"ok"``, ``"broken, conclusion survives"`` or
+        ``"broken"``) and ``page``. Two uses of the same statement in one proof are
+        two parallel edges.
+
+    Raises
+    ------
+    KeyError
+        If a row lacks one of the four keys.
+
+    References
+    ----------
+    Barbero et al. (2024), the proofs of Appendix B, pp. 13-20 (arXiv:2406.04267 v2);
+    Hagberg, Schult and Swart (2008), "Exploring network structure, dynamics, and
+    function using NetworkX", Proc. SciPy (``MultiDiGraph``).
+
+    Examples
+    --------
+    >>> G = dependency_graph([
+    ...     {"citing": "B.3", "cited": "B.2", "verdict": "broken, conclusion survives", "page": 15},
+    ...     {"citing": "B.3", "cited": "B.1", "verdict": "broken, conclusion survives", "page": 15},
+    ...     {"citing": "B.10", "cited": "B.3", "verdict": "ok", "page": 20}])
+    >>> sorted(G.successors("B.3")), G.number_of_edges()
+    (['B.1', 'B.2'], 3)
+    """
     G = nx.MultiDiGraph()
     for r in rows:
         G.add_edge(r["citing"], r["cited"], verdict=r["verdict"], page=r["page"])
@@ -285,3 +453,8 @@ def _figure_deps(f, ctx):
     ax.legend(fontsize=6, loc="lower right", ncol=2)
     ax.axis("off")
     return save_figure(fig, ctx, "deps")
+
+
+# doctest collects functions and classes; a registered check is a Check object, so the
+# examples in its compute function's docstring are listed here for --doctest-modules.
+__test__ = {check.id: check.compute for check in (check_c5, check_c6, check_deps)}

@@ -15,7 +15,63 @@ D_MODEL = 64
 def check_b9(ctx, causal=False, encoding="none", layers=3):
     """Proposition B.9: without positions or mask, sequences with the same ratio of 1s merge.
 
+    Without positional encodings or a causal mask, attention sees a sequence as a
+    multiset: repeating a pattern ``t`` times (``"10"``, ``"1010"``, ...) or shuffling it
+    leaves every output unchanged, so the counts 1 and 2 of ``"10"`` and ``"1100"`` get
+    the same representation and no readout can tell them apart.
+
     Negative control: ``causal=True`` (the mask carries position) keeps them apart.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: repeats up to 16 instead of 64. Random stream 0 seeds the
+        weights, the token vectors and the shuffles (through
+        :func:`theory.counting.ratio_invariance_gap`), stream 1 the two token vectors
+        of the ``"10"`` example.
+    causal : bool
+        False (default): bidirectional attention, the setting in which the check reads
+        the proposition ("without positional encodings and a causal attention
+        mechanism"; see the audit's erratum ``B.9-wording``). The negative control
+        True masks causally: position ``i`` then attends to a prefix whose ratio of
+        ones changes along the sequence, so repeats differ (gap about ``|y|``).
+    encoding : str
+        ``"none"`` (default): no positional encoding, the proposition's hypothesis.
+    layers : int
+        Number of layers (``>= 1``).
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: the attention output is invariant under ``(n0, n1) -> (t n0,
+        t n1)`` and depends only on the ratio. ``numeric``: the largest gap per
+        pattern. The judge reads the sympy flags, ``data["worst"]`` (largest gap
+        between repeats or shuffles of a pattern) and ``evidence["scale"]``: the gap
+        must be ``<= 1e-12 |y|``. :meth:`~verify.registry.Check.run` adds the audit's
+        erratum ``B.9-wording``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``encoding`` or ``layers < 1``.
+    TypeError
+        If ``causal`` is not a bool (:mod:`theory`'s ``ArgumentTypeError``, also a
+        ``ValueError``).
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.9, p. 19 (main text: Proposition 6.1, p. 9)
+    (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b9.run(ctx)
+    >>> r.status, r.deciding
+    ('pass', 'max gap 3.25e-15 (|y| ~ 3.2)')
+    >>> check_b9.run(ctx, causal=True).status
+    'fail'
     """
     sym = K.ratio_attention_symbolic()
     steps = [
@@ -66,7 +122,55 @@ def _summary_b9(f):
 def check_b10(ctx, dtypes=("fp64", "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"), encoding="none"):
     """Corollary B.10: some number format merges the counts n and n+1 bitwise.
 
+    A two-layer model reads an 8-token prompt and then ``n`` or ``n + 1`` copies of
+    the counted token, every intermediate rounded to the format; a *witness* is a
+    grid length ``n`` at which the two final states are bitwise identical, so at
+    least one of the two counts must be answered wrongly.
+
     Negative control: ``dtypes=("fp64",)``: no finite-precision merge in fp64.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: counts up to 2,048 instead of 8,192. Random stream 0 draws
+        the weights, stream 3 the prompt and the counted token.
+    dtypes : tuple of str
+        The formats searched (default: all six, the finite precision the corollary
+        relies on). The negative control ``("fp64",)``: the distance between the two
+        counts decays like ``1/n`` and stays far above float64's resolution in the
+        range, so no witness exists.
+    encoding : str
+        ``"none"`` (default): no positional encoding, as in the counting setting.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``quantitative``: the witness per format (``onsets``). ``numeric``: witness and
+        final distance per format. The judge reads ``data["found"]`` (some witness),
+        ``data["exact"]`` (the float64 distance at the smallest witness is ``> 0``: the
+        merge is not exact) and ``evidence["witnesses"]`` (none in fp64).
+        :meth:`~verify.registry.Check.run` adds the audit's errata
+        ``B.10-finite-precision`` and ``B.10-index``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format or ``encoding``.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10, p. 20 (main text: Corollary 6.2, p. 10)
+    (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b10.run(ctx, dtypes=("fp64", "fp8_e5m2"))
+    >>> r.status, r.deciding
+    ('pass', 'fp8_e5m2: n=256')
+    >>> check_b10.run(ctx, dtypes=("fp64",)).status
+    'fail'
     """
     n_max = 2048 if ctx.quick else 8192
     rng = ctx.rng(3)
@@ -131,3 +235,8 @@ def _figure_b10(f, ctx):
     ax.set_title("Cor. B.10: counts merged (triangles: bitwise equal)")
     ax.legend(fontsize=6.5, ncol=2)
     return save_figure(fig, ctx, "B.10")
+
+
+# doctest collects functions and classes; a registered check is a Check object, so the
+# examples in its compute function's docstring are listed here for --doctest-modules.
+__test__ = {check.id: check.compute for check in (check_b9, check_b10)}

@@ -56,7 +56,63 @@ def _b5_enumeration(rng, beta1):
 def check_b5(ctx, sigma_claimed=None, beta1=0.5, beta2=2.0, beta3=1.5, sigma_psi=0.7):
     """Theorem B.5: the weighted path sum bounds the true Jacobian of a model meeting the hypotheses.
 
+    A model of width 6 with frozen sink/recency attention, constant layer-norm
+    factors ``beta1, beta2, beta3`` and an MLP of Lipschitz constant ``sigma_psi``:
+    its exact Jacobian norms ``||dy_n/dv_i^(0)||`` are compared with the bound (4) in
+    three normalisations (the proof's, Theorem 5.1's and B.5's statement), and the
+    path sum and path counts with a brute-force enumeration on the networkx DAG.
+
     Negative control: ``sigma_claimed=0.01``, a Lipschitz constant below the MLP's true one.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n = 10`` tokens and ``L = 3`` layers instead of 16 and 4.
+        Random stream 0 draws the attention, the inputs and the MLP weights (the
+        figure uses streams 1-6).
+    sigma_claimed : float, optional
+        The Lipschitz constant the bound is given. None (default) gives it the true
+        ``sigma_psi``, as the theorem requires (the maximal Lipschitz constant of any
+        ``psi``). The negative control ``0.01`` is below the true one: the factor
+        ``(sigma/beta2 + 1)`` per layer is then too small and the bound falls below
+        the true sensitivity (min bound/true about 0.78).
+    beta1, beta2, beta3 : float
+        The constant layer-norm factors (``> 0``).
+    sigma_psi : float
+        The true Lipschitz constant of the model's MLP (``>= 0``).
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: the two-layer path sum as a matrix product and the hockey-stick
+        identity behind the path count ``C(n-i+L-1, L-1)``. ``numeric``: per position
+        the true norm and the three bounds. The judge reads the sympy flags,
+        ``data["ratio"]`` (proof bound over true norm, ``>= 1`` everywhere),
+        ``evidence["spearman"]`` (``>= 0.5``) and ``data["enumeration"]``
+        (``sums_ok``, ``counts_ok``). :meth:`~verify.registry.Check.run` adds the
+        audit's errata ``5.1-normalisation``, ``B.5-statement``, ``B.5-eq-indices``
+        and ``B.5-proof-indices``.
+
+    Raises
+    ------
+    ValueError
+        If a ``beta`` is not a finite real ``> 0``, ``sigma_psi < 0``, or the constant
+        given to the bound (``sigma_claimed``, else ``sigma_psi``) is not ``> 0``.
+
+    References
+    ----------
+    Barbero et al. (2024), Theorem B.5, p. 16 (main text: Theorem 5.1, p. 8)
+    (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b5.run(ctx)
+    >>> r.status, r.deciding
+    ('pass', 'min bound/true 1.88; Spearman 1.00')
+    >>> check_b5.run(ctx, sigma_claimed=0.01).status
+    'fail'
     """
     rng = ctx.rng(0)
     n, L = (10, 3) if ctx.quick else (16, 4)
@@ -147,6 +203,50 @@ def check_b6(ctx, hypothesis=True, trials=None):
 
     Negative control: ``hypothesis=False`` makes one row attend only to itself; its
     diagonal entry 1 is a second eigenvalue 1, so "simple" fails.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: 100 matrices instead of 400. Random stream 0 draws the sizes
+        (2 to 63) and the matrices.
+    hypothesis : bool
+        True (default): every row except the first has at least two non-zero entries,
+        the lemma's hypothesis for multiplicity 1. False is the negative control: one
+        row ``k >= 1`` is ``e_k``, so the triangular matrix has a second diagonal entry
+        1, i.e. eigenvalue 1 twice.
+    trials : int, optional
+        Number of matrices; None or 0 for the mode's default (a negative number
+        checks none, and the conditions then hold vacuously).
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: ``A 1 = 1`` and the characteristic polynomial of a symbolic 4x4
+        causal row-stochastic matrix. ``numeric``: the first six matrices' spectra.
+        The judge reads the sympy flags and ``data["summaries"]`` (per matrix
+        ``spectral_radius``, ``largest``, ``algebraic`` and ``geometric``
+        multiplicity of 1). :meth:`~verify.registry.Check.run` adds the audit's
+        erratum ``B.6-proof-uniqueness``.
+
+    Raises
+    ------
+    TypeError
+        If ``trials`` is not an integer, or ``hypothesis`` is not a bool
+        (:mod:`theory`'s ``ArgumentTypeError``, also a ``ValueError``).
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.6, p. 17 (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b6.run(ctx)
+    >>> r.status, r.evidence["meeting_hypothesis"]
+    ('pass', 100)
+    >>> check_b6.run(ctx, hypothesis=False).reason
+    'eigenvalue 1 simple (algebraic and geometric multiplicity 1) for every matrix: 100 of 100 matrices have a multiple eigenvalue 1 (100 of them violate the hypothesis)'
     """
     trials = trials or (100 if ctx.quick else 400)
     rng = ctx.rng(0)
@@ -221,6 +321,48 @@ def check_b7(ctx, triangular=True, trials=None):
     """Lemma B.7: products of 2-5 causal row-stochastic matrices stay causal row-stochastic.
 
     Negative control: ``triangular=False`` (full stochastic factors) leaves mass above the diagonal.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: 100 products instead of 400. Random stream 0 draws the sizes
+        (2 to 63), the number of factors (2 to 5) and the factors.
+    triangular : bool
+        True (default): causal (lower-triangular) row-stochastic factors, the lemma's
+        hypothesis for the "triangular" part. False is the negative control: full
+        row-stochastic factors, whose product is still row-stochastic (the first part
+        of the lemma holds) but has positive entries above the diagonal. Read by
+        truthiness.
+    trials : int, optional
+        Number of products; None or 0 for the mode's default (a negative number
+        checks none).
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: unit row sums and triangularity of a symbolic 3x3 product.
+        The judge reads the sympy flag, ``data["worst_sum"]`` (largest
+        ``|row sum - 1|``, ``<= 1e-12``) and ``data["worst_upper"]`` (largest entry
+        above the diagonal, exactly 0).
+
+    Raises
+    ------
+    TypeError
+        If ``trials`` is not an integer.
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.7, p. 18 (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b7.run(ctx)
+    >>> r.status
+    'pass'
+    >>> check_b7.run(ctx, triangular=False).reason
+    'products lower triangular (exactly 0 above the diagonal): 0.442'
     """
     trials = trials or (100 if ctx.quick else 400)
     rng = ctx.rng(0)
@@ -279,8 +421,61 @@ def _b8_symbolic_steps(d):
 def check_b8(ctx, hypothesis=True, eps=1e-6):
     """Proposition B.8: ((Lambda+I)/2)^L tends to 1 e_1^T; exact layers to eps.
 
+    For random causal attention ``Lambda`` the lazy walk ``T = (Lambda + I)/2`` is
+    raised to the power ``L``: its limit, its rate ``lambda_2`` and the exact number
+    of layers after which every entry is within ``eps`` of the limit (found by
+    bisection, not from the rate alone). A defective 3x3 example shows that the
+    proof's "diagonalizable" is not needed for the conclusion.
+
     Negative control: ``hypothesis=False``: a token that only sees itself keeps its own
     column in the limit, which is then not 1 e_1^T.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n`` in (8, 32, 64) instead of (8, 32, 128, 256). Random
+        stream 0 draws the matrices.
+    hypothesis : bool
+        True (default): every row except the first has at least two non-zero entries,
+        the proposition's hypothesis. False is the negative control: one row ``k >= 1``
+        is ``e_k``, an absorbing state of the walk besides the first token.
+    eps : float
+        Target of the layer count, in ``(0, 1)``.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: the defective counterexample (a 2x2 Jordan block), its entry
+        ``(3,1)`` of ``T^L`` in closed form, and its limit. ``quantitative``: ``rate``
+        and ``threshold``. The judge reads the sympy flags, ``data["rows"]`` (per
+        matrix: limit ``1 e_1^T`` and the error after the reported layers
+        ``<= eps``) and ``evidence["eps"]``. :meth:`~verify.registry.Check.run` adds
+        the audit's errata ``B.8-diagonalizable``, ``B.8-equality`` and
+        ``B.8-eigvec-names``.
+
+    Raises
+    ------
+    ValueError
+        If ``eps`` is not a finite real in ``(0, 1)``, or no number of layers within
+        :func:`graphs.spectral.spectral_limit`'s limit reaches it.
+    TypeError
+        If ``hypothesis`` is not a bool (:mod:`theory`'s ``ArgumentTypeError``, also a
+        ``ValueError``).
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.8, p. 18 (main text: Proposition 5.2, p. 9);
+    Lemma B.6, p. 17 (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b8.run(ctx)
+    >>> r.status, r.deciding
+    ('pass', 'n=8: L=46, n=32: L=80, n=64: L=155 (eps 1e-06)')
+    >>> check_b8.run(ctx, hypothesis=False).status
+    'fail'
     """
     rng = ctx.rng(0)
     d = Sp.defective_example_symbolic()
@@ -357,7 +552,56 @@ def _figure_b8(f, ctx):
 def check_gnn(ctx, window=None, n=None, num_layers=6):
     """Section 5: the causal graph beside path, ring, tree and grid graphs of the same size.
 
+    The bound of Theorem 5.1 with uniform attention is a weighted path count; on the
+    causal graph every token has a path to the last one, and earlier tokens have more
+    paths. On graphs of the same size, ``num_layers`` rounds of message passing reach
+    only the nodes within that many hops (over-squashing as in GNNs).
+
     Negative control: ``window=4``: a sliding window too narrow for 6 layers to reach.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n = 64`` instead of 128. Nothing is random.
+    window : int, optional
+        None (default): full causal attention, the setting of Section 5. The negative
+        control ``window=4`` lets each token see 4 positions, so 6 layers reach
+        ``6 x 3 + 1 = 19`` tokens and the others have no path to the last one.
+    n : int, optional
+        Number of tokens (``>= 4``); None for the mode's default.
+    num_layers : int
+        Depth ``L``.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``numeric``: per graph the number of nodes, min/max sensitivity and the
+        unreachable nodes. The judge reads ``data["decay"]["causal"]["profile"]``
+        (every entry ``> 0``), ``data["counts"]`` (path counts non-increasing in the
+        position) and ``data["zeros"]["path"]`` (the path graph leaves nodes
+        unreachable).
+
+    Raises
+    ------
+    ValueError
+        If ``window < 1``, ``n < 4`` or ``num_layers < 1`` (a non-integer is
+        refused with a ``TypeError`` that is also a ``ValueError``).
+
+    References
+    ----------
+    Barbero et al. (2024), Section 5, p. 9 (paths in the bound of Theorem 5.1, p. 8)
+    (arXiv:2406.04267 v2); Topping et al. (2022), "Understanding over-squashing and
+    bottlenecks on graphs via curvature", ICLR, Lemma 1; Alon and Yahav (2021), "On
+    the bottleneck of graph neural networks and its practical implications", ICLR.
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> check_gnn.run(ctx).status
+    'pass'
+    >>> check_gnn.run(ctx, window=4).reason.split(";")[0]
+    'every token reaches the last one (sensitivity bound > 0 everywhere): 45 tokens with no path'
     """
     n = n or (64 if ctx.quick else 128)
     mask = Cz.causal_mask(n) if window is None else Cz.sliding_window_mask(n, window)
@@ -410,3 +654,8 @@ def _figure_gnn(f, ctx):
     ax2.set_title("How concentrated the influence is")
     ax2.legend(fontsize=6)
     return save_figure(fig, ctx, "gnn")
+
+
+# doctest collects functions and classes; a registered check is a Check object, so the
+# examples in its compute function's docstring are listed here for --doctest-modules.
+__test__ = {check.id: check.compute for check in (check_b5, check_b6, check_b7, check_b8, check_gnn)}

@@ -45,8 +45,72 @@ def _b1_symbolic_steps():
 def check_b1(ctx, prefix="bounded", M=1.0, b=0.3, c=-0.2, eps=1e-6, dps=50, n_max=None):
     """Lemma B.1: the gap is positive, O(1/n^2) under a uniform bound, enclosed up to n = 1e9.
 
+    The sequences are ``x = [a_1 .. a_{n-1}, c]`` and ``x* = [a_1 .. a_{n-1}, b, c]``;
+    the gap ``softmax(x)_n - softmax(x*)_{n+1}`` is computed at every ``n`` from 2 to
+    ``n_max`` at ``dps`` digits (one pass over the prefix), enclosed with interval
+    arithmetic for the prefix ``a_k = 0`` up to ``n = 10^9``, and turned into the
+    smallest ``n`` from which each number format cannot tell the two weights apart.
+
     Negative control: ``prefix="decaying"`` (``a_k = -k``, not uniformly bounded) keeps
     the gap away from 0.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n_max`` 10,000 instead of 100,000, and the exact worst-case
+        onset search only for the 16- and 8-bit formats; random stream 0 draws the
+        prefix.
+    prefix : {"bounded", "decaying"}
+        ``"bounded"`` (default) is the lemma's hypothesis read as a *uniform* bound:
+        ``a_k ~ U[-M, M]``. ``"decaying"`` is the negative control: ``a_k = -k`` has no
+        uniform lower bound, ``sum_k e^{a_k}`` converges, and the gap tends to a
+        positive constant instead of 0.
+    M : float
+        The uniform bound on the entries (``>= 0``); it enters the rate
+        ``e^{4M}/(n-1)^2`` and the threshold ``n0``.
+    b, c : float
+        The inserted and the final entry (finite).
+    eps : float
+        The target of the threshold ``n0(eps) = floor(e^{2M}/sqrt(eps)) + 2``.
+    dps : int
+        mpmath significant digits of the gaps and closed forms.
+    n_max : int, optional
+        Longest length (``>= 2``); None for the mode's default.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: four sympy steps (exact gap, positivity, limit 0, ``e^{b+c}/S^2``
+        asymptotics). ``quantitative``: ``rate``, ``threshold``, ``onsets`` per format
+        (``worst_case_attained``, ``sufficient_tight``, ``sufficient_loose``,
+        ``constant_prefix_instance``). ``numeric``: a sample of the gaps and the interval
+        ``enclosures``. The judge reads the sympy flags, ``data["all_positive"]``,
+        ``data["every_n"]``, ``data["gap"]``, ``data["bounds"]``,
+        ``data["enclosures"]``, ``evidence["prefix"]``, ``evidence["eps"]``,
+        ``evidence["n0"]`` and ``evidence["worst_case_instances"]`` (with the onsets).
+        :meth:`~verify.registry.Check.run` adds the audit's erratum
+        ``B.1-uniform-bound`` as a condition.
+
+    Raises
+    ------
+    ValueError
+        If ``prefix`` is neither ``"bounded"`` nor ``"decaying"``, ``M < 0``, ``b`` or
+        ``c`` is not finite, ``eps`` is not a positive normal float, ``dps < 1``, or the
+        work is over the limits of :mod:`theory.search`.
+    TypeError
+        If ``n_max`` is not an integer, or is 1 (no length to check; then
+        :mod:`theory`'s ``ArgumentTypeError``, which is also a ``ValueError``).
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.1, p. 13 (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> r = check_b1.run(Context(quick=True, figures=False))
+    >>> r.status, r.evidence["n0"], r.deciding
+    ('pass', 7391, 'gap(n=10000) = 8.02e-09; n0(1e-6) = 7391')
     """
     n_max = n_max or (10_000 if ctx.quick else 100_000)
     a = _b1_prefix(prefix, n_max, M, ctx.rng(0))
@@ -151,7 +215,52 @@ FIG9_SEEDS = 5
 
 @functools.lru_cache(maxsize=8)
 def fig9_total_variation(n_max, k, eta, seeds, setting="fig9"):
-    """:func:`theory.softmax.perturbed_prefix_tv` on 24 lengths, shared by B.2 and fig9."""
+    """:func:`theory.softmax.perturbed_prefix_tv` on 24 lengths, shared by B.2 and fig9.
+
+    Cached (the eight most recent argument sets): B.2 and fig9 run in the same process
+    with the same seeds, so the sweep is computed once.
+
+    Parameters
+    ----------
+    n_max : int
+        Longest length (``>= k``).
+    k : int
+        Number of perturbed entries (Figure 9: 200).
+    eta : float
+        Size of the uniform perturbation ``U[0, eta]`` (Figure 9: 0.1).
+    seeds : tuple of int
+        One draw per seed (a tuple: the arguments must be hashable for the cache).
+    setting : {"fig9", "alternating"}
+        Figure 9's perturbation, or Proposition B.4's alternating sequences (where
+        Lemma B.2's hypothesis fails).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(ns, tv, certificate, rate)``: 24 log-spaced lengths from ``k`` to ``n_max``
+        and, per seed (rows) and length (columns), the total variation, the proof's
+        certificate ``2D/max(Z, Z*)`` and the rate bound ``2 e^{spread} mean|x - x*|``.
+        The arrays are shared between callers: do not modify them.
+
+    Raises
+    ------
+    ValueError
+        For arguments out of their domain (``n_max < k``, ``k < 1``, ``eta`` not in
+        ``(0, 700]``, an unknown ``setting``, no seeds).
+    TypeError
+        If ``seeds`` is unhashable (a list).
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 9 and Appendix C.3, p. 22; Lemma B.2, p. 14
+    (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> ns, tv, cert, rate = fig9_total_variation(2000, 200, 0.1, (0, 1))
+    >>> tv.shape, int(ns[0]), int(ns[-1]), bool((tv <= cert * (1 + 1e-12)).all())
+    ((2, 24), 200, 2000, True)
+    """
     return S.perturbed_prefix_tv(n_max, k, eta, seeds, 24, setting)
 
 
@@ -180,8 +289,67 @@ def _b2_mp_cross_check(rng, k, eta, dps, n=2000):
 def check_b2(ctx, setting="fig9", k=200, eta=0.1, eps=2e-3, dps=50, n_max=None):
     """Lemma B.2: the TV decays at the rate 2 e^spread mean|x_i - x*_i|; Figure 9's setting.
 
+    The total variation ``delta(y, y*) = ||softmax(x) - softmax(x*)||_1`` is swept over
+    24 lengths for five seeds, compared with the proof's certificate and the rate,
+    cross-checked at 50 digits on one draw, and enclosed for the closed-form case
+    ``x = 0, x*_i = eta (i <= k)`` up to ``n = 10^9``.
+
     Negative control: ``setting="alternating"`` (Proposition B.4's sequences, where
     ``|x_i - x*_i| = 1`` for every ``i``) never falls below ``eps``.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n_max`` 100,000 instead of 1,000,000; random streams 0-4 are
+        the five seeds (stream 0 also draws the 50-digit cross-check).
+    setting : {"fig9", "alternating"}
+        ``"fig9"`` (default) meets the hypothesis: ``x ~ U[0,1]^n`` and
+        ``x* = x + U[0, eta]`` on the first ``k`` entries, so ``x_n - x*_n -> 0`` and the
+        sequences are bounded. ``"alternating"`` is the negative control: the
+        differences never tend to 0.
+    k : int
+        Number of perturbed entries.
+    eta : float
+        Perturbation size (``0 < eta <= 700``).
+    eps : float
+        Target of the threshold ``n0(eps) = floor(2 e^{1+eta} k eta / eps) + 1``.
+    dps : int
+        mpmath digits of the cross-check and the closed forms.
+    n_max : int, optional
+        Longest length (``>= k``); None for the mode's default.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: the closed-form limit, the rate ``n delta -> 2k(e^eta - 1)`` and
+        the proof's normaliser identity. ``quantitative``: ``rate``, ``threshold`` and
+        per-format ``onsets`` of the rate bound. ``numeric``: the sweep sample,
+        ``enclosures`` and ``mp_check``. The judge reads the sympy flags,
+        ``data["ns"]``, ``data["tv"]``, ``data["cert"]``, ``data["rate"]``,
+        ``data["enclosures"]``, ``evidence["eps"]``, ``evidence["n0"]`` and
+        ``numeric["mp_check"]["rel_err"]``. :meth:`~verify.registry.Check.run` adds
+        the audit's errata ``B.2-reading`` and ``4.1-boundedness``.
+
+    Raises
+    ------
+    ValueError
+        If ``setting`` is unknown, ``k < 1``, ``n_max < k``, ``eta`` is not in
+        ``(0, 700]``, ``eps <= 0`` or ``dps < 1``.
+
+    References
+    ----------
+    Barbero et al. (2024), Lemma B.2, p. 14 (main text: Lemma 4.1, p. 7); Figure 9,
+    p. 22 (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b2.run(ctx)
+    >>> r.status, r.evidence["n0"]
+    ('pass', 60084)
+    >>> check_b2.run(ctx, setting="alternating").status
+    'fail'
     """
     n_max = n_max or (100_000 if ctx.quick else 1_000_000)
     seeds = tuple(ctx.stream_seed(s) for s in range(FIG9_SEEDS))
@@ -252,6 +420,48 @@ def check_fig9(ctx, k=200, eta=0.1, n_max=None):
     """Figure 9: the TV of Lemma B.2's setting falls like 1/n over five seeds.
 
     Negative control: ``n_max=400`` is too short a range to show the decay.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n_max`` 100,000 instead of 1,000,000 (the figure's range);
+        random streams 0-4 are the five seeds (the same draws as check B.2).
+    k : int
+        Perturbed entries; Figure 9's ``k = 200`` is the default.
+    eta : float
+        Noise ``U[0, eta]``; Figure 9's 0.1 is the default.
+    n_max : int, optional
+        Longest length (``>= k``); None for the mode's default. The negative control
+        ``n_max=400`` stays within a factor 2 of ``k``, where the TV has not started
+        its ``1/n`` decay, so neither the drop nor the slope is reached.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``numeric``: min and max TV over the seeds per length. The judge reads
+        ``data["drop"]`` (first-length minimum over last-length maximum, >= 100) and
+        ``evidence["tail_slope"]`` (log-log slope of the mean over the upper half of
+        the lengths, in ``[-1.2, -0.8]``).
+
+    Raises
+    ------
+    ValueError
+        If ``n_max < k``, ``k < 1`` or ``eta`` is not in ``(0, 700]``.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 9 and Appendix C.3, p. 22; Lemma B.2, p. 14
+    (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_fig9.run(ctx)
+    >>> r.status, round(r.evidence["tail_slope"], 2)
+    ('pass', -0.99)
+    >>> check_fig9.run(ctx, n_max=400).status
+    'fail'
     """
     n_max = n_max or (100_000 if ctx.quick else 1_000_000)
     seeds = tuple(ctx.stream_seed(s) for s in range(FIG9_SEEDS))
@@ -320,7 +530,53 @@ def _b4_pair(pattern, n):
 def check_b4(ctx, pattern="alternating", dps=50, n_max=None):
     """Proposition B.4: the TV of the alternating pair is 2(e-1)/(e+1) for every even n.
 
+    ``x = (1 0 1 0 ...)`` and ``x* = (0 1 0 1 ...)``: sympy gives the exact value for
+    every even ``n`` and the limit for odd ``n``; float64 and 50-digit values are
+    compared on 20 lengths, and intervals enclose the value up to ``n = 10^12 + 1``.
+
     Negative control: ``pattern="converging"`` (Lemma B.2's hypothesis holds) decays.
+
+    Parameters
+    ----------
+    ctx : verify.registry.Context
+        ``ctx.quick``: ``n_max`` 100,000 instead of 1,000,000. Nothing is random.
+    pattern : {"alternating", "converging"}
+        ``"alternating"`` (default) is the proposition's pair. ``"converging"`` is the
+        negative control ``x*_i = x_i + 1/i``: the differences tend to 0, Lemma B.2
+        applies and the TV decays below 0.9.
+    dps : int
+        mpmath digits of the closed form.
+    n_max : int, optional
+        Longest length (``>= 3``); None for the mode's default.
+
+    Returns
+    -------
+    verify.registry.Findings
+        ``symbolic``: the even-``n`` value and the odd-``n`` limit. ``numeric``: TV per
+        length (float64 and 50 digits) and ``enclosures``. The judge reads the sympy
+        flags, ``evidence["limit_enclosure"]``, ``evidence["pattern"]``,
+        ``data["floor"]`` (the smallest TV for ``n >= 3``) and the ``numeric`` rows
+        and enclosures. :meth:`~verify.registry.Check.run` adds the erratum
+        ``B.4-proof-y`` and the confirmation ``B.4-exact-even``.
+
+    Raises
+    ------
+    ValueError
+        If ``pattern`` is unknown, ``dps < 1`` or ``n_max < 3`` (no length to judge).
+
+    References
+    ----------
+    Barbero et al. (2024), Proposition B.4, p. 16 (arXiv:2406.04267 v2).
+
+    Examples
+    --------
+    >>> from verify.registry import Context
+    >>> ctx = Context(quick=True, figures=False)
+    >>> r = check_b4.run(ctx)
+    >>> r.status, r.deciding.startswith("min TV = 0.918")
+    ('pass', True)
+    >>> check_b4.run(ctx, pattern="converging").status
+    'fail'
     """
     n_max = n_max or (100_000 if ctx.quick else 1_000_000)
     sym = S.alternating_tv_symbolic()
@@ -375,3 +631,8 @@ def _judge_b4(f):
 def _summary_b4(f):
     lo, hi = f.evidence["limit_enclosure"]
     return f"min TV = {fmt(f.data['floor'], 6)}; limit in [{lo:.16f}, {hi:.16f}]"
+
+
+# doctest collects functions and classes; a registered check is a Check object, so the
+# examples in its compute function's docstring are listed here for --doctest-modules.
+__test__ = {check.id: check.compute for check in (check_b1, check_b2, check_fig9, check_b4)}
