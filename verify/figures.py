@@ -72,7 +72,7 @@ def new_figure(ncols=1, width=None, height=3.0):
     return fig, list(axes[0])
 
 
-def draw_resolution_lines(ax, scale, dtypes=("fp16", "bf16", "fp8_e4m3"), label_side="right"):
+def draw_resolution_lines(ax, scale, dtypes=("fp16", "bf16", "fp8_e4m3")):
     """Horizontal lines at each format's resolution (ulp) at ``scale``.
 
     A quantity below its format's line cannot be told from zero next to a value of
@@ -88,8 +88,6 @@ def draw_resolution_lines(ax, scale, dtypes=("fp16", "bf16", "fp8_e4m3"), label_
     dtypes : sequence of str
         Formats among ``"fp64"``, ``"fp32"``, ``"fp16"``, ``"bf16"``, ``"fp8_e4m3"``,
         ``"fp8_e5m2"`` (colours from :data:`DTYPE_COLORS`).
-    label_side : str
-        Unused; kept for the callers that pass it.
 
     Returns
     -------

@@ -6,6 +6,7 @@ leaves a half-written file.
 """
 
 import contextlib
+import errno
 import importlib.metadata
 import math
 import os
@@ -221,9 +222,8 @@ def atomic_directory(target):
     ------
     OSError
         If the parent cannot be created (``FileExistsError`` when a path component
-        is a file) or written, or a rename fails. A ``target`` that is an existing
-        *file* is not refused: it is replaced by the directory (and left behind as
-        ``.old-*``, which ``shutil.rmtree`` cannot remove).
+        is a file) or written, or a rename fails; ``ENOTDIR`` if ``target`` exists
+        and is not a directory (it is never replaced).
     Exception
         Whatever the ``with`` block raises is re-raised after the temporary
         directory is removed; ``target`` is then unchanged.
@@ -242,6 +242,8 @@ def atomic_directory(target):
     >>> os.listdir(d)
     ['a.txt']
     """
+    if os.path.exists(target) and not os.path.isdir(target):
+        raise OSError(errno.ENOTDIR, "exists and is not a directory", target)
     parent = os.path.dirname(os.path.abspath(target))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=parent, prefix=".building-")

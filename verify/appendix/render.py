@@ -522,23 +522,29 @@ def _tex_check(doc, c):
     return L
 
 
+def _tex_list(env, items):
+    """``items`` as a LaTeX list environment; nothing at all when there are none (an empty list is an error)."""
+    return [rf"\begin{{{env}}}"] + items + [rf"\end{{{env}}}"] if items else []
+
+
 def _tex_errata(doc):
     errata = all_errata(doc)
     counts = ", ".join(f"{sum(e['severity'] == s for e in errata)} {s}" for s in SEVERITY_ORDER)
     L = [r"\subsection*{Errata of the published paper (arXiv v2)}",
-         latex_escape(f"{len(errata)} entries ({counts}), each graded by one rule:"), r"\begin{itemize}"]
-    L += [r"\item " + latex_escape(line) for line in doc.get("severity_rule", [])]
-    L += [r"\end{itemize}", r"\begin{enumerate}"]
+         latex_escape(f"{len(errata)} entries ({counts}), each graded by one rule:")]
+    L += _tex_list("itemize", [r"\item " + latex_escape(line) for line in doc.get("severity_rule", [])])
+    items = []
     for e in errata:
         ev = ", ".join(f"{k} = {_num(v)}" for k, v in evidence_items(e["evidence"]))
         verdict = "supports" if e["supported"] else "DOES NOT support"
-        L += [r"\item \textbf{" + latex_escape(f"{e['key']} ({e['severity']}, p. {e['page']})") + r"}\\",
-              r"\textit{Where:} " + latex_escape(f"{e['where']} (statement {e['statement']}; check {e['check']})") + r"\\",
-              r"\textit{Printed:} " + _tex_text(e["quote"]) + r"\\",
-              r"\textit{Issue:} " + latex_escape(e["issue"]) + r"\\",
-              r"\textit{Evidence} (computed, " + verdict + " the entry): " + latex_escape(ev) + r"\\",
-              r"\textit{Suggested correction:} " + _tex_text(e["correction"])]
-    return L + [r"\end{enumerate}"]
+        items += [r"\item \textbf{" + latex_escape(f"{e['key']} ({e['severity']}, p. {e['page']})") + r"}\\",
+                  r"\textit{Where:} " + latex_escape(f"{e['where']} (statement {e['statement']}; check {e['check']})")
+                  + r"\\",
+                  r"\textit{Printed:} " + _tex_text(e["quote"]) + r"\\",
+                  r"\textit{Issue:} " + latex_escape(e["issue"]) + r"\\",
+                  r"\textit{Evidence} (computed, " + verdict + " the entry): " + latex_escape(ev) + r"\\",
+                  r"\textit{Suggested correction:} " + _tex_text(e["correction"])]
+    return L + _tex_list("enumerate", items)
 
 
 def _tex_dependencies(doc):

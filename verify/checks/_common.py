@@ -110,8 +110,7 @@ def every_kth(rows, count, keep_last=True):
         About how many rows to keep: every ``len(rows) // count``-th row from the
         first (every row when ``count`` exceeds the length).
     keep_last : bool
-        Append the last row (even when the stride already picked it, as in the
-        second example).
+        Append the last row unless the stride already picked it.
 
     Returns
     -------
@@ -120,10 +119,8 @@ def every_kth(rows, count, keep_last=True):
 
     Raises
     ------
-    ZeroDivisionError
-        If ``count`` is 0.
-    IndexError
-        If ``rows`` is empty and ``keep_last`` is true.
+    ValueError
+        If ``count`` is not a positive integer.
 
     References
     ----------
@@ -134,9 +131,13 @@ def every_kth(rows, count, keep_last=True):
     >>> every_kth(list(range(10)), 4)
     [0, 2, 4, 6, 8, 9]
     >>> every_kth(list(range(9)), 4)
-    [0, 2, 4, 6, 8, 8]
+    [0, 2, 4, 6, 8]
     >>> every_kth(list(range(9)), 4, keep_last=False)
     [0, 2, 4, 6, 8]
     """
-    picked = rows[:: max(1, len(rows) // count)]
-    return picked + [rows[-1]] if keep_last else picked
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive integer, got {count!r}")
+    picked = list(rows[:: max(1, len(rows) // count)])
+    if keep_last and rows and (len(rows) - 1) % max(1, len(rows) // count):
+        picked.append(rows[-1])
+    return picked

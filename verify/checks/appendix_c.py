@@ -430,7 +430,8 @@ def _figure_deps(f, ctx):
     G = dependency_graph(f.data["rows"])
     # The main-text statements beside their appendix versions (dotted: "informal version of").
     informal = [(s.id, s.informal_of) for s in STATEMENTS.values() if s.informal_of and s.id in G]
-    nodes = set(G) | {b for _, b in informal}
+    # Sorted: the drawing order (and so the PDF's bytes) must not depend on PYTHONHASHSEED.
+    nodes = sorted(set(G) | {b for _, b in informal})
     pos = _layered_positions(nodes)
     fig, (ax,) = new_figure(width=7.0, height=3.8)
     H = nx.DiGraph()

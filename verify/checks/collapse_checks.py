@@ -443,6 +443,9 @@ def check_fig10(ctx, init="figure10", decaying=("none", "rope")):
     'fail'
     """
     n_max = 8_192 if ctx.quick else 100_000
+    unknown = [enc for enc in decaying if enc not in FIG10_ENCODINGS]
+    if unknown:
+        raise ValueError(f"decaying must name encodings among {FIG10_ENCODINGS}, got {unknown}")
     weights, tokens = ctx.stream_seed(0), ctx.stream_seed(1)
     runs = {enc: grid_sweep(enc, init, "fp64", 1, n_max, weights, 4, None, tokens) for enc in FIG10_ENCODINGS}
     bf16 = grid_sweep("rope", init, "bf16", 1, n_max, weights, 4, None, tokens)

@@ -197,6 +197,15 @@ def _figure_b5(f, ctx):
 
 # --------------------------------------------------------------------------- B.6 / B.7
 
+def _trials(trials, ctx):
+    """The number of random matrices: the argument, or 100 (quick) / 400; at least 1."""
+    if trials is None:
+        return 100 if ctx.quick else 400
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"trials must be a positive integer, got {trials!r}")
+    return trials
+
+
 @register("B.6", ["B.6"], "Eigenvalue 1 of causal attention")
 def check_b6(ctx, hypothesis=True, trials=None):
     """Lemma B.6 on random causal attention matrices: eigenvalue 1 is the largest, and simple.
@@ -248,7 +257,7 @@ def check_b6(ctx, hypothesis=True, trials=None):
     >>> check_b6.run(ctx, hypothesis=False).reason
     'eigenvalue 1 simple (algebraic and geometric multiplicity 1) for every matrix: 100 of 100 matrices have a multiple eigenvalue 1 (100 of them violate the hypothesis)'
     """
-    trials = trials or (100 if ctx.quick else 400)
+    trials = _trials(trials, ctx)
     rng = ctx.rng(0)
     sym = Sp.lemma_b6_symbolic(4)
     steps = [
@@ -364,7 +373,7 @@ def check_b7(ctx, triangular=True, trials=None):
     >>> check_b7.run(ctx, triangular=False).reason
     'products lower triangular (exactly 0 above the diagonal): 0.442'
     """
-    trials = trials or (100 if ctx.quick else 400)
+    trials = _trials(trials, ctx)
     rng = ctx.rng(0)
     sym = Sp.lemma_b7_symbolic(3)
     steps = [{"claim": "3x3 symbolic causal row-stochastic A, B: AB has unit row sums and is lower triangular",
