@@ -279,42 +279,69 @@ def _prepare_real_models(ctx, err):
     return round(time.perf_counter() - t0, 3)
 
 
-def _run(args, console, err):
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from verify.output import load_results, staged_output, validate_results
-    from verify.registry import Context, all_checks
+def _selected_checks(args):
+    """(all checks, the selected ones, whether a real-model check is among them); models resolved early."""
+    from verify.registry import all_checks
 
     checks = all_checks()
     selected = _select(checks, args.only)
     if args.no_real_models:
         selected = [c for c in selected if c.group != "real-model"]
-    real = any(c.group == "real-model" for c in selected)
-    models = tuple(args.model or ())
-    if models:
+    if args.model:
         from verify.models.sources import resolve_models
 
-        resolve_models(models)  # a bad path is a usage error, reported before any work (even if unused)
-    json_name = "results.json"
+        resolve_models(tuple(args.model))  # a bad path is a usage error, reported before any work (even if unused)
+    return checks, selected, any(c.group == "real-model" for c in selected)
+
+
+def _run_with_progress(selected, ctx, err, jobs):
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=err, transient=True) as prog:
+        task = prog.add_task("running checks", total=len(selected))
+
+        def tick(check):
+            prog.update(task, advance=1, description=f"done {check.id}: {check.title[:46]}")
+
+        return run_checks(selected, ctx, tick, jobs=jobs)
+
+
+def _write_set(stage, args, doc, timings, export_seconds):
+    """results.json, timings.json and the appendix into the staging directory; the names written."""
+    from verify.output import validate_results
+
+    validate_results(json.loads(json.dumps(doc)), os.path.join(args.out, "results.json"))
+    _write_json(stage.join("results.json"), doc)
+    _write_json(stage.join("timings.json"), {"seconds": timings, "real_model_export_seconds": export_seconds})
+    if args.no_appendix:
+        for name in ("appendix.md", "appendix.tex", "appendix.pdf"):
+            # An appendix of the previous results would not match the new ones.
+            if os.path.exists(stage.join(name)):
+                os.unlink(stage.join(name))
+        return ["results.json"]
+    from verify.appendix.render import render_appendix
+
+    return ["results.json"] + [os.path.basename(p) for p in render_appendix(stage.join("results.json"), stage.path,
+                                                                            pdf=args.pdf)]
+
+
+def _run(args, console, err):
+    from verify.output import load_results, staged_output
+    from verify.registry import Context
+
+    checks, selected, real = _selected_checks(args)
     previous = None
-    if args.only and os.path.exists(os.path.join(args.out, json_name)):
-        previous = load_results(os.path.join(args.out, json_name))
+    if args.only and os.path.exists(os.path.join(args.out, "results.json")):
+        previous = load_results(os.path.join(args.out, "results.json"))
         _check_mergeable(previous, args)
     with staged_output(args.out, keep_previous=previous is not None) as stage:
         ctx = Context(quick=args.quick, out_dir=stage.path, seed=args.seed,
-                      figures=not args.no_figures, models=models)
+                      figures=not args.no_figures, models=tuple(args.model or ()))
         export_seconds = _prepare_real_models(ctx, err) if real else None
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                      console=err, transient=True) as prog:
-            task = prog.add_task("running checks", total=len(selected))
-
-            def tick(check):
-                prog.update(task, advance=1, description=f"done {check.id}: {check.title[:46]}")
-
-            results, timings = run_checks(selected, ctx, tick, jobs=args.jobs)
-        order = [c.id for c in checks]
-        merged = _merge(previous, results, order) if previous is not None else results
+        results, timings = _run_with_progress(selected, ctx, err, args.jobs)
+        merged = _merge(previous, results, [c.id for c in checks]) if previous is not None else results
         doc = {"schema": SCHEMA, "paper": PAPER, "environment": environment(),
                "command": _command(args), "quick": args.quick, "seed": args.seed,
                **paper_record(), "checks": merged}
@@ -322,19 +349,7 @@ def _run(args, console, err):
             from verify.checks.real_model import model_names
 
             doc["real_models"] = model_names(ctx)
-        validate_results(json.loads(json.dumps(doc)), os.path.join(args.out, json_name))
-        _write_json(stage.join(json_name), doc)
-        _write_json(stage.join("timings.json"), {"seconds": timings, "real_model_export_seconds": export_seconds})
-        written = [json_name]
-        if args.no_appendix:
-            for name in ("appendix.md", "appendix.tex", "appendix.pdf"):
-                # An appendix of the previous results would not match the new ones.
-                if os.path.exists(stage.join(name)):
-                    os.unlink(stage.join(name))
-        else:
-            from verify.appendix.render import render_appendix
-
-            written += [os.path.basename(p) for p in render_appendix(stage.join(json_name), stage.path, pdf=args.pdf)]
+        written = _write_set(stage, args, doc, timings, export_seconds)
         _table(results, timings, console)
     n_fail = sum(r["status"] == "fail" for r in results)
     n_skip = sum(r["status"] == "skip" for r in results)
