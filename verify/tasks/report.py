@@ -1,0 +1,212 @@
+"""The report of a task sweep: summary.json (the numbers), report.md (tables, sentences beside the paper), figures.
+
+Everything is computed from the sweep's rows (:func:`verify.tasks.run.run_units`);
+floats are rounded to :data:`verify.checks.real_model.REAL_DIGITS` significant digits, as
+every real-model number of the project. The directory is written as one set
+(:func:`verify.io.atomic_directory`).
+"""
+
+import json
+import os
+from types import SimpleNamespace
+
+import numpy as np
+
+from verify.io import atomic_directory, clean
+from verify.tasks.analysis import b10_summary
+from verify.tasks.prompts import COUNT_TASKS, STYLES, TASKS
+from verify.tasks.run import abs_error, accuracy, base_rates, combos, modal_answer, select
+
+__all__ = ["summarize", "render_markdown", "write_report", "REPORT_MARKER"]
+
+#: The file that marks a directory as a task report (only such a directory is replaced).
+REPORT_MARKER = "summary.json"
+_MARK = {"correct": "+", "wrong": "-", "unparsable": "?"}
+
+
+def _r(value):
+    from verify.checks.real_model import REAL_DIGITS
+
+    return clean(value, digits=REAL_DIGITS)
+
+
+def _combo_row(rows):
+    """Accuracy, unparsable share, mean |error| and modal answer of one (model, dtype, task, style)."""
+    errors = [e for e in (abs_error(r) for r in rows) if e is not None] if TASKS[rows[0]["task"]].kind == "count" \
+        else []
+    value, share = modal_answer(rows)
+    return {"n": [r["n"] for r in rows], "outcomes": "".join(_MARK[r["generation"]["category"]] for r in rows),
+            "answers": [r["generation"]["answer"] for r in rows], "truth": [r["truth"] for r in rows],
+            "accuracy": accuracy(rows),
+            "unparsable": float(np.mean([r["generation"]["category"] == "unparsable" for r in rows])),
+            "mean_abs_error": float(np.mean(errors)) if errors else None, "modal_answer": value, "modal_share": share,
+            "p_first": [r["answer_position"]["a"]["p_first"] for r in rows],
+            "rank_first": [r["answer_position"]["a"]["rank_first"] for r in rows],
+            "reasons": sorted({r["generation"]["reason"] for r in rows if r["generation"]["reason"]})}
+
+
+def _b10(rows, models):
+    out = {}
+    for model in models:
+        for task in ("count_ones", "copy_last", "sum", "count_bernoulli", "count_word"):
+            for style in STYLES:
+                s = b10_summary(rows, model, task, style)
+                if s["curves"]:
+                    out[(model, task, style)] = s
+    return out
+
+
+def _b10_json(s):
+    return {"witnesses": s["witnesses"], "predicted_onset": s["predicted_onset"],
+            "observed_onset": s["observed_onset"], "accuracy": s["accuracy"],
+            "linf": {d: c["linf"].tolist() for d, c in s["curves"].items()},
+            "n": {d: c["n"].tolist() for d, c in s["curves"].items()},
+            "same_greedy": {d: float(c["same_greedy"].mean()) for d, c in s["curves"].items()},
+            "tv_median": {d: float(np.median(c["tv"])) for d, c in s["curves"].items()}}
+
+
+def summarize(rows, specs, settings):
+    """The sweep's numbers as one JSON-able dict (rounded)."""
+    models = [s.label for s in specs]
+    combos_out = {" / ".join(k): _combo_row(select(rows, model=k[0], dtype=k[1], task=k[2], style=k[3]))
+                  for k in combos(rows)}
+    lengths = {t: sorted({r["n"] for r in rows if r["task"] == t}) for t in TASKS}
+    b10 = _b10(rows, models)
+    return _r({"settings": settings,
+               "models": {s.label: {"name": s.name, "sha256": s.sha256} for s in specs},
+               "combos": combos_out,
+               "base_rates": {t: base_rates(t, lengths[t], settings["seed"]) for t in TASKS if lengths[t]},
+               "b10": {" / ".join(k): _b10_json(s) for k, s in b10.items()},
+               "paper_comparison": paper_comparison(rows, models)})
+
+
+def _first_wrong(rows):
+    """The first n from which the answers are never correct again, or None."""
+    from verify.tasks.analysis import first_from
+
+    return first_from(np.array([r["n"] for r in rows]), [r["generation"]["category"] != "correct" for r in rows])
+
+
+def paper_comparison(rows, models):
+    """Sentences: what each figure of the paper shows (Gemini, Gemma 7B) and what these models do."""
+    out = []
+    for model in models:
+        def acc(task, style, dtype="fp32"):
+            sel = select(rows, model=model, dtype=dtype, task=task, style=style)
+            return (f"{accuracy(sel):.2f} (wrong from n={_first_wrong(sel)})" if sel else "not run")
+
+        out.append(f"Figure 2 (Gemini: the first token is copied at every length, the last fails from about n=300; "
+                   f"the hint and interleaving help). {model}, few-shot, fp32: last {acc('copy_last', 'fewshot')}, "
+                   f"first {acc('copy_first', 'fewshot')}, hint {acc('copy_last_hint', 'fewshot')}, interleaved "
+                   f"{acc('copy_last_01', 'fewshot')} / {acc('copy_last_10', 'fewshot')}; with the prompt as "
+                   f"printed: last {acc('copy_last', 'answer')}.")
+        out.append(f"Figure 11 (Gemini: both prompt types fail, Type 2 later). {model}, few-shot, fp32: Type 1 "
+                   f"{acc('copy_type1', 'fewshot')}, Type 2 {acc('copy_type2', 'fewshot')}.")
+        counts = [r for r in rows if r["model"] == model and r["task"] in COUNT_TASKS]
+        if counts:
+            unp = np.mean([r["generation"]["category"] == "unparsable" for r in counts if r["style"] != "fewshot"]
+                          or [0.0])
+            value, share = modal_answer([r for r in counts if r["style"] == "fewshot"])
+            out.append(f"Figures 3/4/6/7 (Gemini and Gemma 7B: the error grows with n, answers cluster near 100). "
+                       f"{model}: {unp:.0%} of the answers to the paper's prompts (answer only, CoT) are unparsable; "
+                       f"in the few-shot format the most frequent answer is {value!r} ({share:.0%}), count-ones "
+                       f"accuracy {acc('count_ones', 'fewshot')}.")
+    return out
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _table(columns, rows):
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join("-" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _fmt(x):
+    return "-" if x is None else f"{x:.3g}" if isinstance(x, float) else str(x)
+
+
+def render_markdown(summary, figures):
+    """report.md: settings, the sentences beside the paper, accuracy tables, base rates, B.10 table, figures."""
+    s = summary
+    L = ["# Section 3 of the paper on local models: the task sweep", "",
+         f"Command: `{s['settings']['command']}`. Seed {s['settings']['seed']} (sampled sequences: "
+         "Bernoulli digits and 'car' sentences). Greedy decoding; answers parsed from the exact answer line; "
+         "`+` correct, `-` wrong, `?` unparsable (never scored). Floats to 4 significant digits.", "",
+         "Models: " + "; ".join(f"{k} (sha256 {v['sha256'][:12]}...)" for k, v in s["models"].items()) + ".", "",
+         "## Beside the paper", ""]
+    L += [f"- {line}" for line in s["paper_comparison"]] + [""]
+    L += ["## Answers per task, style and dtype", "",
+          _table(["model / dtype / task / style", "n", "outcomes", "accuracy", "unparsable", "mean abs error",
+                  "modal answer"],
+                 [[k, " ".join(map(str, v["n"])), f"`{v['outcomes']}`", _fmt(v["accuracy"]), _fmt(v["unparsable"]),
+                   _fmt(v["mean_abs_error"]), f"{v['modal_answer']} ({_fmt(v['modal_share'])})"]
+                  for k, v in s["combos"].items()]), ""]
+    L += ["## Base rates (trivial answer policies over the same lengths)", "",
+          _table(["task", "policy", "measure", "value"],
+                 [[t, p, m, _fmt(v)] for t, rates in s["base_rates"].items() for p, m, v in rates]), ""]
+    L += ["## Corollary B.10: pairs n / n+1 (count) and '1...10' / '1...11' (copy)", "",
+          "At the distinguishing position: `identical` = bitwise-identical final states; `certified` = the states "
+          "are too close for the readout to separate the two answers (so one is wrong); predicted onset = first n "
+          "from which the fp32 distance stays below the bf16 ulp at the state's scale; observed = first n from "
+          "which the bf16 answer is never correct.", "",
+          _table(["model / task / style", "dtype", "pairs", "identical", "certified", "same greedy token",
+                  "median TV", "predicted onset", "observed onset"],
+                 [[k, d, w["pairs"], w["identical"], w["certified"], _fmt(v["same_greedy"][d]),
+                   _fmt(v["tv_median"][d]), v["predicted_onset"], v["observed_onset"]]
+                  for k, v in s["b10"].items() for d, w in v["witnesses"].items()]), ""]
+    L += ["## Figures", ""] + [f"![{os.path.basename(f)}]({f})" for f in figures if f.endswith(".png")] + [""]
+    return "\n".join(L)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _slug(label):
+    return "".join(ch if ch.isalnum() else "-" for ch in label.lower()).strip("-")
+
+
+def _draw(rows, models, b10, ctx):
+    from verify.tasks.figures import b10_figure, copy_figure, count_figure, histogram_figure
+
+    styles = [s for s in STYLES if any(r["style"] == s and r["task"] in COUNT_TASKS for r in rows)]
+    paths = []
+    for style in ("answer", "fewshot"):
+        if any(r["style"] == style and TASKS[r["task"]].kind == "copy" for r in rows):
+            paths += copy_figure(rows, models, style, ctx, f"copy-{style}")
+    for model in models:
+        for dtype in ("fp32", "bf16", "fp16"):
+            if any(r["model"] == model and r["dtype"] == dtype and r["task"] in COUNT_TASKS for r in rows):
+                paths += count_figure(rows, model, dtype, COUNT_TASKS, styles, ctx, f"count-{_slug(model)}-{dtype}")
+        if any(r["model"] == model and r["task"] in COUNT_TASKS for r in rows):
+            paths += histogram_figure(rows, model, COUNT_TASKS, ctx, f"answers-{_slug(model)}")
+    if b10:
+        paths += b10_figure(b10, ctx, "b10")
+    return paths
+
+
+def check_out_dir(out_dir):
+    """Refuse to replace a non-empty directory that is not a task report (it would be deleted as a whole)."""
+    if os.path.isdir(out_dir) and os.listdir(out_dir) and not os.path.isfile(os.path.join(out_dir, REPORT_MARKER)):
+        raise ValueError(f"--out: {out_dir} is a non-empty directory without {REPORT_MARKER}; "
+                         "the report replaces its directory as a whole, so give a new or a report directory")
+    parent = os.path.dirname(os.path.abspath(out_dir))
+    if os.path.exists(parent) and not os.access(parent, os.W_OK):
+        raise ValueError(f"--out: cannot write in {parent}")
+
+
+def write_report(rows, specs, settings, out_dir, figures=True):
+    """Write summary.json, report.md and the figures into ``out_dir`` as one set; returns the summary."""
+    check_out_dir(out_dir)
+    summary = summarize(rows, specs, settings)
+    models = [s.label for s in specs]
+    b10 = {k: v for k, v in _b10(rows, models).items() if k[2] == "fewshot" and k[1] in ("count_ones", "copy_last")}
+    with atomic_directory(out_dir) as tmp:
+        ctx = SimpleNamespace(figures=figures, figure_dir=os.path.join(tmp, "figures"))
+        paths = _draw(rows, models, b10, ctx) if figures else []
+        with open(os.path.join(tmp, REPORT_MARKER), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+        with open(os.path.join(tmp, "report.md"), "w", encoding="utf-8") as fh:
+            fh.write(render_markdown(summary, paths))
+    return summary
