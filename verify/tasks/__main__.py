@@ -101,7 +101,7 @@ def _run(args, argv, err):
     scheduler = args.scheduler
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} units"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False) as prog:
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as prog:
         bar = prog.add_task(f"task sweep ({len(specs)} models, {len(args.dtype)} dtypes)", total=len(planned))
         rows = run_units(planned, store=args.store, scheduler=scheduler, workers=args.workers,
                          progress=lambda done, total: prog.update(bar, completed=done, total=total))
