@@ -14,6 +14,7 @@ on stderr), 130 when interrupted (finished units stay in the store).
 """
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -87,6 +88,7 @@ def _list():
 def _run(args, argv, err):
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    from verify.io import atomic_write_text
     from verify.tasks.report import check_out_dir, write_report
     from verify.tasks.run import plan_units, resolve_specs, run_units
 
@@ -103,13 +105,21 @@ def _run(args, argv, err):
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} units"),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as prog:
         bar = prog.add_task(f"task sweep ({len(specs)} models, {len(args.dtype)} dtypes)", total=len(planned))
-        rows = run_units(planned, store=args.store, scheduler=scheduler, workers=args.workers,
-                         progress=lambda done, total: prog.update(bar, completed=done, total=total))
+        stored = []
+
+        def tick(done, total):
+            stored.append(done)  # the first call counts the units found in the store
+            prog.update(bar, completed=done, total=total)
+
+        rows = run_units(planned, store=args.store, scheduler=scheduler, workers=args.workers, progress=tick)
     seconds = time.perf_counter() - t0
     settings = {"command": " ".join([PROG] + ([shlex.join(argv)] if argv else [])), "seed": args.seed,
                 "dtypes": args.dtype, "grids": args.grid, "units": len(planned)}
     write_report(rows, specs, settings, args.out, figures=not args.no_figures)
-    print(f"{len(planned)} units ({sum(r is not None for r in rows)} results) in {seconds:.1f} s; "
+    timings = {"wall_seconds": round(seconds, 1), "units": len(planned), "found_in_store": stored[0],
+               "computed": len(planned) - stored[0], "scheduler": scheduler or f"local Dask, {args.workers} workers"}
+    atomic_write_text(os.path.join(args.out, "timings.json"), json.dumps(timings, indent=1) + "\n")
+    print(f"{len(planned)} units ({timings['computed']} computed, {stored[0]} from the store) in {seconds:.1f} s; "
           f"report in {args.out}")
     return 0
 
