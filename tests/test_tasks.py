@@ -289,3 +289,29 @@ def test_list_names_every_task_and_style(capsys):
     assert main(["--list"]) == 0
     out = capsys.readouterr().out
     assert all(t in out for t in P.TASKS) and all(s in out for s in P.STYLES)
+
+
+def test_quick_subsets_do_not_depend_on_the_seed():
+    """The checks' subsets hold deterministic prompts only, so their units (and verdicts) are the same for every seed."""
+    from verify.checks.tasks import B10_GRID, B10_GRID_QUICK, TASKS_GRID, TASKS_GRID_QUICK
+
+    def keys(seed):
+        out = set()
+        for grid in (TASKS_GRID_QUICK, TASKS_GRID, B10_GRID_QUICK, B10_GRID):
+            for tasks, styles, lengths, dtypes in grid:
+                planned = plan_units([_Spec], dtypes, ["copy", "count", "b10"], tasks, styles, lengths, seed)
+                out |= {t.key() for _, t in planned}
+        return out
+
+    base = keys(0)
+    assert all(keys(seed) == base for seed in range(1, 20))
+
+
+def test_check_subsets_are_inside_the_full_sweep():
+    """A full sweep leaves the checks warm: every unit they run is one of the sweep's."""
+    from verify.checks.tasks import B10_GRID, TASKS_GRID
+
+    full = {t.key() for _, t in plan_units([_Spec], ["fp32", "bf16"])}
+    for tasks, styles, lengths, dtypes in TASKS_GRID + B10_GRID:
+        part = plan_units([_Spec], dtypes, ["copy", "count", "b10"], tasks, styles, lengths)
+        assert {t.key() for _, t in part} <= full

@@ -209,3 +209,35 @@ def test_real_checks_pass_and_their_controls_fail(quick_ctx, cid, control):
         assert n.min() <= 5  # fp32 at small n is in the grid: states differ there
     else:
         assert "does not rise" in neg["reason"]
+
+
+def test_missing_extra_gives_skip(monkeypatch, tmp_path):
+    from verify.models import sources
+    from verify.registry import REGISTRY, Context, all_checks
+
+    all_checks()
+    monkeypatch.setattr(sources, "models_available", lambda: (False, "the optional 'models' extra is not installed"))
+    for cid in ("real.tasks", "real.B10"):
+        res = REGISTRY[cid].run(Context(quick=True, out_dir=str(tmp_path)))
+        assert res.status == "skip" and "models" in res.reason
+
+
+@needs_models
+def test_a_third_model_through_verify_all(tiny_model_dir, tmp_path):  # noqa: F811
+    """--model DIR: both checks run on it alone, labelled with it, from a fresh cache."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = tiny_model_dir("qwen2")
+    env = dict(os.environ, TNG_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-m", "verify.all", "--quick", "--only", "real.tasks", "real.B10",
+                           "--model", path, "--out", str(tmp_path / "out"), "--no-appendix"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    label = os.path.basename(path)
+    for res in doc["checks"]:
+        assert res["status"] == "pass" and list(res["evidence"]["models"]) == [label], res["id"]
+    assert (tmp_path / "out" / "figures" / "real.B10.png").is_file()

@@ -37,8 +37,10 @@ __all__ = ["TASKS_GRID", "B10_GRID", "TASKS_GRID_QUICK", "B10_GRID_QUICK"]
 #: a full sweep makes them warm): (tasks, styles, lengths, dtypes) per part.
 TASKS_GRID_QUICK = ((("copy_last", "copy_first", "count_ones"), ("answer",), (5, 20, 100), ("fp32",)),
                     (("copy_last", "copy_first", "count_ones"), ("fewshot",), (5, 20, 100), ("fp32", "bf16")))
-TASKS_GRID = ((("copy_last", "copy_first", "count_ones"), ("answer",), (5, 20, 100, 300), ("fp32",)),
-              (("copy_last", "copy_first", "count_ones"), ("fewshot",), (5, 20, 100, 300), ("fp32", "bf16")))
+TASKS_GRID = ((("copy_last", "copy_first"), ("answer",), (5, 20, 100, 300), ("fp32",)),
+              (("copy_last", "copy_first"), ("fewshot",), (5, 20, 100, 300), ("fp32", "bf16")),
+              (("count_ones",), ("answer",), (5, 20, 100, 200), ("fp32",)),
+              (("count_ones",), ("fewshot",), (5, 20, 100, 200), ("fp32", "bf16")))
 B10_GRID_QUICK = ((("count_ones", "copy_last"), ("fewshot",), (2, 5, 10, 20, 50, 100, 200), ("fp32", "bf16")),)
 B10_GRID = ((("count_ones", "copy_last"), ("fewshot",), (2, 5, 10, 20, 50, 100, 200, 500), ("fp32", "bf16")),)
 
