@@ -13,7 +13,6 @@ figures) replaces ``--out`` as one set. Exit status 0 on success, 2 on bad input
 on stderr), 130 when interrupted (finished units stay in the store).
 """
 
-import argparse
 import json
 import os
 import shlex
@@ -25,27 +24,10 @@ __all__ = ["main", "build_parser"]
 PROG = "python -m verify.tasks"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise ValueError(message)
-
-
-def _int_at_least(minimum):
-    """An argparse type: an integer >= ``minimum`` (a float or a word is an error, not truncated)."""
-
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def build_parser():
+    # The same strict parser as verify.models': errors are ValueErrors (one line, exit 2),
+    # integers are integers (2.5 and 'ten' are errors, not truncated).
+    from verify.models.__main__ import _int_at_least, _Parser
     from verify.tasks.prompts import STYLES, TASKS
     from verify.tasks.run import DTYPES, GRIDS
 
