@@ -315,3 +315,36 @@ def test_check_subsets_are_inside_the_full_sweep():
     for tasks, styles, lengths, dtypes in TASKS_GRID + B10_GRID:
         part = plan_units([_Spec], dtypes, ["copy", "count", "b10"], tasks, styles, lengths)
         assert {t.key() for _, t in part} <= full
+
+
+# --------------------------------------------------------------------------- docstrings
+
+TASK_MODULES = ["verify.tasks.prompts", "verify.tasks.parse", "verify.tasks.engine", "verify.tasks.run",
+                "verify.tasks.analysis", "verify.tasks.figures", "verify.tasks.report"]
+
+
+def _public():
+    import importlib
+    import inspect
+
+    for mod in TASK_MODULES:
+        m = importlib.import_module(mod)
+        for name in m.__all__:
+            obj = getattr(m, name)
+            if inspect.isfunction(obj) or inspect.isclass(obj) or hasattr(obj, "cache_info"):
+                yield f"{mod}.{name}", obj
+
+
+@pytest.mark.parametrize("name,obj", list(_public()), ids=lambda v: v if isinstance(v, str) else "")
+def test_numpy_docstring_sections(name, obj):
+    """Parameters, Returns (not for classes), Raises, References with a page, and a doctest, as in theory."""
+    import inspect
+
+    doc = inspect.getdoc(obj) or ""
+    sections = set(re.findall(r"^\s*(\w[\w ]*)\n\s*-{3,}\s*$", doc, flags=re.M))
+    want = {"Raises", "References", "Examples"} | (set() if inspect.isclass(obj) else {"Returns"})
+    if not inspect.isclass(obj) and inspect.signature(obj).parameters:
+        want.add("Parameters")
+    assert not want - sections, f"{name}: missing {sorted(want - sections)}"
+    assert re.search(r"pp?\. \d", doc.split("References")[1]), f"{name}: References cite no page"
+    assert ">>>" in doc.split("Examples")[1], f"{name}: Examples has no doctest"

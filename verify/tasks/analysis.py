@@ -26,10 +26,34 @@ __all__ = ["pair_curve", "b10_summary", "first_from", "witnesses", "b10_sentence
 def pair_curve(rows):
     """Arrays over n of one (model, dtype, task, style): the pair measurements and the answers.
 
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of one model, dtype, task and style, sorted by n (:func:`verify.tasks.run.select`).
+
+    Returns
+    -------
+    dict of numpy arrays
+        ``n``, ``linf``, ``scale``, ``resolution`` (the dtype's ulp at the scale),
+        ``bf16_resolution``, the flags ``identical_states``, ``identical_distributions``,
+        ``same_greedy``, ``certified``, ``separable``, ``both_right``, ``correct``,
+        ``unparsable``, and ``tv``.
+
+    Raises
+    ------
+    KeyError
+        Rows without a pair.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20), Figure 5 (p. 8).
+
     Examples
     --------
-    >>> pair_curve([])["n"].size
-    0
+    >>> from verify.tasks.run import synthetic_rows
+    >>> c = pair_curve(synthetic_rows(lengths=(5, 20)))
+    >>> c["n"].tolist(), c["certified"].tolist(), pair_curve([])["n"].size
+    ([5, 20], [False, True], 0)
     """
     def col(f):
         return np.array([f(r) for r in rows])
@@ -57,6 +81,24 @@ def pair_curve(rows):
 def first_from(n, flags):
     """The first n from which ``flags`` hold for every later n (None if not at the last one).
 
+    Parameters
+    ----------
+    n : sequence of int
+    flags : sequence of bool
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    IndexError
+        ``n`` shorter than ``flags``.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 4 (p. 7): an onset is where a property starts to hold for good.
+
     Examples
     --------
     >>> first_from([1, 2, 3, 4], [True, False, True, True])
@@ -78,6 +120,33 @@ def witnesses(curve):
     distributions or greedy tokens differ (must be 0). ``certified``: pairs the readout
     certificate covers; ``certified_broken``: of those, pairs where both members still
     prefer their own answer (must be 0).
+
+    Parameters
+    ----------
+    curve : dict
+        A :func:`pair_curve`.
+
+    Returns
+    -------
+    dict
+        The counts above, ``pairs``, ``same_greedy``, and the first n with a certified or
+        an identical pair (None if none).
+
+    Raises
+    ------
+    KeyError
+        Not a pair curve.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20).
+
+    Examples
+    --------
+    >>> from verify.tasks.run import synthetic_rows
+    >>> w = witnesses(pair_curve(synthetic_rows(lengths=(5, 20, 40))))
+    >>> w["certified"], w["first_certified"], w["identical"]
+    (2, 20, 0)
     """
     ident = curve["identical_states"]
     cert = curve["certified"]
@@ -92,12 +161,35 @@ def witnesses(curve):
 def b10_summary(rows, model, task, style):
     """Per dtype: the pair curve and its witness counts; the predicted and observed onsets.
 
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of any models and dtypes (those of ``model``, ``task``, ``style`` are used).
+    model, task, style : str
+
     Returns
     -------
     dict
         ``curves`` {dtype: curve}, ``witnesses`` {dtype: counts}, ``predicted_onset`` (from
         the fp32 distance against the bf16 resolution), ``observed_onset`` (first n from
         which the bf16 answers are never correct), ``accuracy`` {dtype: mean}.
+
+    Raises
+    ------
+    ValueError
+        Lengths that are not increasing (from :func:`theory.collapse.observed_onset`).
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20), Theorem B.3 (p. 15), Figure 5 (p. 8).
+
+    Examples
+    --------
+    >>> from verify.tasks.run import synthetic_rows
+    >>> rows = synthetic_rows(lengths=(5, 20)) + synthetic_rows(lengths=(5, 20), answers=("5", "1"), dtype="bf16")
+    >>> s = b10_summary(rows, "M", "count_ones", "fewshot")
+    >>> sorted(s["curves"]), s["observed_onset"], s["predicted_onset"]
+    (['bf16', 'fp32'], 20, 5)
     """
     curves = {}
     for dtype in ("fp32", "bf16", "fp16"):
@@ -122,6 +214,31 @@ def b10_sentences(summaries):
     The paper (Section 4, Figure 5) reads collapse off the fp32 distance falling below the
     bf16 resolution and concludes (Corollary B.10) that one of the two prompts must then
     be answered wrongly.
+
+    Parameters
+    ----------
+    summaries : dict
+        ``{(model, task, style): b10_summary(...)}``.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    KeyError
+        Summaries without witnesses.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20), Section 4 and Figure 5 (pp. 7-8).
+
+    Examples
+    --------
+    >>> from verify.tasks.run import synthetic_rows
+    >>> s = b10_summary(synthetic_rows(lengths=(5, 20), dtype="bf16"), "M", "count_ones", "fewshot")
+    >>> b10_sentences({("M", "count_ones", "fewshot"): s})[0][:40]
+    'Corollary B.10 (count_ones, fewshot): th'
     """
     out = []
     for (model, task, style), s in summaries.items():

@@ -39,7 +39,7 @@ import os
 
 from verify.sweep import worker_cached
 from verify.tasks.parse import answer_complete, parse_answer
-from verify.tasks.prompts import build_pair, check_style
+from verify.tasks.prompts import build_pair
 
 __all__ = ["ENGINE_VERSION", "MAX_NEW_TOKENS", "run_unit", "prompt_digest", "load", "certificate",
            "encode_texts", "greedy_decode", "readout"]
@@ -61,7 +61,34 @@ def _fp32(model):
 
 @worker_cached(maxsize=4)
 def load(model, dtype):
-    """The model (a default name or a path) in ``dtype``, loaded once per process (each dtype its own copy)."""
+    """The model (a default name or a path) in ``dtype``, loaded once per process (each dtype its own copy).
+
+    Parameters
+    ----------
+    model : str
+        As :func:`verify.models.loading.load_model`.
+    dtype : {"fp32", "bf16", "fp16"}
+
+    Returns
+    -------
+    LoadedModel
+        Cached per process (:func:`verify.sweep.worker_cached`): a Dask worker loads each
+        model once; the fp32 weights are never cast in place.
+
+    Raises
+    ------
+    ValueError
+        As :func:`verify.models.loading.load_model`.
+
+    References
+    ----------
+    Infrastructure of the Section 3 experiments (Barbero et al. (2024), pp. 4-6).
+
+    Examples
+    --------
+    >>> load("smollm2-135m", "bf16").dtype  # doctest: +SKIP
+    'bf16'
+    """
     return _fp32(model).in_dtype(dtype)
 
 
@@ -80,6 +107,24 @@ def _one_thread():
 
 def prompt_digest(a, b):
     """sha256 of a pair's texts and answers: the part of a unit's store key that names its prompts.
+
+    Parameters
+    ----------
+    a, b : TaskPrompt
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Raises
+    ------
+    AttributeError
+        Arguments that are not prompts.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.1 (p. 20): the prompts the digest names.
 
     Examples
     --------
@@ -141,6 +186,17 @@ def encode_texts(lm, prompt):
     ------
     ValueError
         A tokenizer that merges the answer's digits, or a prompt longer than the context.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.1 (p. 20): the answer line each prompt asks for.
+
+    Examples
+    --------
+    >>> from verify.tasks.prompts import build_prompt
+    >>> enc = encode_texts(load("smollm2-135m", "fp32"), build_prompt("count_ones", 12))  # doctest: +SKIP
+    >>> len(enc["answer"])  # doctest: +SKIP
+    2
     """
     probe_text = _answer_position_text(lm, prompt)
     out = {"probe": _ids(lm, probe_text), "answer": _digit_ids(lm, prompt.truth, probe_text)}
@@ -164,7 +220,36 @@ def _feed(lm, ids, cache):
 
 
 def readout(lm, states):
-    """The model's logits for final states ``[k, d]`` (its LM head, and its final soft-capping if any)."""
+    """The model's logits for final states ``[k, d]`` (its LM head, and its final soft-capping if any).
+
+    Parameters
+    ----------
+    lm : LoadedModel
+    states : Tensor ``[k, d]``
+        Final hidden states (after the final norm).
+
+    Returns
+    -------
+    Tensor ``[k, V]``
+        In the model's dtype; equal to the model's own logits (tested).
+
+    Raises
+    ------
+    RuntimeError
+        States of the wrong width.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 2 (p. 3): the next-token distribution is read from the
+    last token's final representation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lm = load("smollm2-135m", "fp32")  # doctest: +SKIP
+    >>> readout(lm, torch.zeros(1, lm.arch.hidden_size)).shape[-1] == len(lm.tokenizer)  # doctest: +SKIP
+    True
+    """
     import torch
 
     logits = lm.model.get_output_embeddings()(states)
@@ -184,12 +269,44 @@ def greedy_decode(lm, states, cache, max_new_tokens, fmt, prefix_text=""):
     """Greedy decoding from the last of ``states`` with the KV ``cache``.
 
     Stops at an end-of-sequence token, when the text holds a finished answer line
-    (:func:`verify.tasks.parse.answer_complete`), or after ``max_new_tokens``.
+    (:func:`verify.tasks.parse.answer_complete`), or after ``max_new_tokens``. The tokens
+    are those of ``generate(do_sample=False)`` (tested on tiny and real models).
+
+    Parameters
+    ----------
+    lm : LoadedModel
+    states : Tensor ``[k, d]``
+        Final states of the prompt (only the last is used).
+    cache : transformers Cache
+        The prompt's KV cache (extended in place).
+    max_new_tokens : int
+    fmt : str
+        The answer line up to the answer.
+    prefix_text : str
+        Text before the output that the stop rule reads (a prefilled answer line).
 
     Returns
     -------
     (list of int, str, str)
         The new token ids, the decoded text, and why it stopped ("eos", "answer", "length").
+
+    Raises
+    ------
+    RuntimeError
+        A cache that does not belong to the model.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (p. 4): answers are decoded from the model's next-token
+    predictions; greedy here, so that a rerun gives the same answer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lm = load("smollm2-135m", "fp32")  # doctest: +SKIP
+    >>> states, cache = _feed(lm, lm.encode("1 + 1 =")[0].tolist(), None)  # doctest: +SKIP
+    >>> greedy_decode(lm, states, cache, 3, "x: ")[2]  # doctest: +SKIP
+    'length'
     """
     eos, tokens = _eos_ids(lm), []
     nxt = int(readout(lm, states[-1:])[0].argmax())
@@ -250,6 +367,11 @@ def certificate(weight, bias, y_a, y_b, t_a, t_b):
     -------
     dict
         ``gap`` (g_a, g_b), ``u_l1``, ``linf``, ``certified`` and ``separable`` (g_a > 0 > g_b).
+
+    Raises
+    ------
+    IndexError
+        A token outside the head.
 
     References
     ----------
@@ -388,11 +510,21 @@ def run_unit(model, sha256, dtype, task, style, n, seed=0, separator=None, every
     ------
     ValueError
         Bad arguments (named), a model whose sha256 differs, a prompt beyond the context.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20), Section 3 (pp. 4-6), Appendix C.1 (p. 20).
+
+    Examples
+    --------
+    >>> r = run_unit("smollm2-135m", "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+    ...              "bf16", "count_ones", "fewshot", 12)  # doctest: +SKIP
+    >>> r["truth"], r["pair"]["correct"], r["generation"]["category"]  # doctest: +SKIP
+    ('12', ['2', '3'], 'wrong')
     """
     import torch
 
     a, b = build_pair(task, n, style, seed, separator, every)
-    check_style(style, task)
     if engine != ENGINE_VERSION:
         raise ValueError(f"engine: this process runs engine {ENGINE_VERSION}, the task asks for {engine}")
     if prompt_sha256 is not None and prompt_sha256 != prompt_digest(a, b):

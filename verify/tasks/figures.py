@@ -51,9 +51,46 @@ def copy_figure(rows, models, style, ctx, name):
     """Figure 2 / Figure 11: per model, correct (top), unparsable (middle) or wrong (bottom) against n.
 
     Only the panels with results are drawn (a quick subset runs some tasks only).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Unit results (:func:`verify.tasks.run.run_units`).
+    models : list of str
+        Model labels, one row of panels each.
+    style : str
+    ctx : Context-like
+        ``figures`` (False: nothing is drawn or written) and ``figure_dir``.
+    name : str
+        File stem: ``figures/<name>.pdf`` and ``.png``.
+
+    Returns
+    -------
+    list of str
+        The written paths, relative to the output directory.
+
+    Raises
+    ------
+    ValueError
+        No copy task of ``style`` in ``rows``.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 2 (p. 4), Figure 11 (p. 24).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from verify.tasks.run import synthetic_rows
+    >>> copy_figure(synthetic_rows("copy_last"), ["M"], "fewshot", SimpleNamespace(figures=False), "x")
+    []
     """
+    if not ctx.figures:
+        return []
     present = {r["task"] for r in rows if r["style"] == style}
     panels = [p for p in COPY_PANELS if any(task in present for task, _, _ in p[1])]
+    if not panels:
+        raise ValueError(f"rows: no copy task in style {style!r}")
     fig, axes = _grid(len(models), len(panels), width=3.1, height=2.2)
     for i, model in enumerate(models):
         for j, (title, series) in enumerate(panels):
@@ -86,7 +123,43 @@ def _error_bars(ax, sel):
 
 
 def count_figure(rows, model, dtype, tasks, styles, ctx, name):
-    """Figures 3 and 6: absolute error against n, one row per style and one column per counting task."""
+    """Figures 3 and 6: absolute error against n, one row per style and one column per counting task.
+
+    Parameters
+    ----------
+    rows : list of dict
+    model, dtype : str
+    tasks, styles : sequence of str
+        The columns and rows of the grid ("not run" where a pair has no results).
+    ctx : Context-like
+        ``figures`` (False: nothing is drawn or written) and ``figure_dir``.
+    name : str
+        File stem: ``figures/<name>.pdf`` and ``.png``.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        Empty ``tasks`` or ``styles``.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 3 (p. 5), Figure 6 (p. 21).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from verify.tasks.run import synthetic_rows
+    >>> count_figure(synthetic_rows(), "M", "fp32", ["count_ones"], ["fewshot"], SimpleNamespace(figures=False), "x")
+    []
+    """
+    if not tasks or not styles:
+        raise ValueError("tasks and styles must not be empty")
+    if not ctx.figures:
+        return []
     fig, axes = _grid(len(styles), len(tasks), width=2.4, height=1.8)
     for i, style in enumerate(styles):
         for j, task in enumerate(tasks):
@@ -107,7 +180,41 @@ def count_figure(rows, model, dtype, tasks, styles, ctx, name):
 
 
 def histogram_figure(rows, model, tasks, ctx, name):
-    """Figures 4 and 7: how often each value was answered, beside the true answers (counting tasks)."""
+    """Figures 4 and 7: how often each value was answered, beside the true answers (counting tasks).
+
+    Parameters
+    ----------
+    rows : list of dict
+    model : str
+    tasks : sequence of str
+        The counting tasks pooled.
+    ctx : Context-like
+        ``figures`` (False: nothing is drawn or written) and ``figure_dir``.
+    name : str
+        File stem: ``figures/<name>.pdf`` and ``.png``.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        A parsed answer that is not an integer.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 4 (p. 6), Figure 7 (p. 21).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from verify.tasks.run import synthetic_rows
+    >>> histogram_figure(synthetic_rows(), "M", ["count_ones"], SimpleNamespace(figures=False), "x")
+    []
+    """
+    if not ctx.figures:
+        return []
     groups = (("true answer", None), ("answer only", ("answer",)), ("with CoT", ("cot", "cot_fewshot")),
               ("few-shot (ours)", ("fewshot",)))
     fig, axes = _grid(1, 2, width=4.4, height=2.6)
@@ -174,7 +281,43 @@ def _draw_answers(ax, summary):
 
 
 def b10_figure(summaries, ctx, name):
-    """Corollary B.10: per (model, task), the distance curve beside the answers."""
+    """Corollary B.10: per (model, task), the distance curve beside the answers.
+
+    Parameters
+    ----------
+    summaries : dict
+        ``{(model, task, style): verify.tasks.analysis.b10_summary(...)}``.
+    ctx : Context-like
+        ``figures`` (False: nothing is drawn or written) and ``figure_dir``.
+    name : str
+        File stem: ``figures/<name>.pdf`` and ``.png``.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        No summaries.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20), Figure 5 (p. 8).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from verify.tasks.analysis import b10_summary
+    >>> from verify.tasks.run import synthetic_rows
+    >>> s = {("M", "count_ones", "fewshot"): b10_summary(synthetic_rows(), "M", "count_ones", "fewshot")}
+    >>> b10_figure(s, SimpleNamespace(figures=False), "x")
+    []
+    """
+    if not summaries:
+        raise ValueError("summaries must not be empty")
+    if not ctx.figures:
+        return []
     fig, axes = _grid(len(summaries), 2, width=4.2, height=2.6)
     for i, ((model, task, style), s) in enumerate(summaries.items()):
         _draw_distance(axes[i][0], s)

@@ -30,15 +30,28 @@ _CLOSE = {"<": ">", "**": "**"}
 
 @dataclass(frozen=True)
 class Parsed:
-    """A parsed answer.
+    """A parsed answer (made by :func:`parse_answer`).
 
-    Attributes
+    Parameters
     ----------
     category : {"correct", "wrong", "unparsable"}
     answer : str or None
         The integer as written without commas (``"1000"`` for ``"1,000"``); None when unparsable.
     reason : str
         Why it is unparsable ("" otherwise).
+
+    Raises
+    ------
+    Nothing: a frozen record.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.1 (p. 20).
+
+    Examples
+    --------
+    >>> Parsed("unparsable", None, "format absent").answer is None
+    True
     """
 
     category: str
@@ -125,12 +138,34 @@ def answer_complete(text, fmt):
 
     Finished means the format, an integer, and a character that cannot continue it.
 
+    Parameters
+    ----------
+    text : str
+        The output so far (for a prefilled prompt, with the answer line before it).
+    fmt : str
+        The answer line up to the answer.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    TypeError
+        ``text`` or ``fmt`` not a string.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.1 (p. 20).
+
     Examples
     --------
     >>> fmt = "The answer to your question is: "
     >>> answer_complete("The answer to your question is: 1", fmt), answer_complete(fmt + "10.", fmt)
     (False, True)
     """
+    if not isinstance(text, str) or not isinstance(fmt, str):
+        raise TypeError(f"text and fmt must be strings, got {type(text).__name__}, {type(fmt).__name__}")
     rest = _after_last(text, fmt)
     if rest is None:
         return False

@@ -32,8 +32,8 @@ import numpy as np
 from theory.statements import PROMPTS
 
 __all__ = ["TASKS", "STYLES", "COPY_TASKS", "COUNT_TASKS", "TaskSpec", "TaskPrompt", "build_prompt",
-           "build_pair", "check_task", "check_style", "check_separator", "answer_format", "task_seed",
-           "WORDS", "P_ONE", "P_CAR"]
+           "build_pair", "check_task", "check_style", "check_separator", "answer_format", "task_seed", "render",
+           "cot_examples", "WORDS", "P_ONE", "P_CAR"]
 
 # --------------------------------------------------------------------------- facts read from PROMPTS
 
@@ -75,9 +75,9 @@ WORDS = ("bus", "train", "bike", "boat", "plane", "truck", "van", "tram", "taxi"
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One task of Section 3.
+    """One task of Section 3 (the entries of :data:`TASKS`).
 
-    Attributes
+    Parameters
     ----------
     name : str
     kind : {"copy", "count"}
@@ -87,6 +87,19 @@ class TaskSpec:
         The paper's figure and panel.
     description : str
         What the sequence is, and what of it is ours.
+
+    Raises
+    ------
+    Nothing: a frozen record.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6), Appendix C.1 (p. 20) and C.5 (p. 23).
+
+    Examples
+    --------
+    >>> TASKS["copy_type2"].figure, TASKS["count_ones"].kind
+    ('Figure 11, Type 2', 'count')
     """
 
     name: str
@@ -142,6 +155,23 @@ STYLES = {
 def check_task(task):
     """``task`` if it is a task name, else a ValueError naming the known ones.
 
+    Parameters
+    ----------
+    task : str
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        Not one of :data:`TASKS` (a non-string included).
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6).
+
     Examples
     --------
     >>> check_task("count_ones")
@@ -154,6 +184,26 @@ def check_task(task):
 
 def check_style(style, task=None):
     """``style`` if it is a style name (and applies to ``task``), else a ValueError.
+
+    Parameters
+    ----------
+    style : str
+        One of :data:`STYLES`.
+    task : str or None
+        When given, the style must apply to its kind (CoT styles to counting only).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        An unknown style or task, or a style that does not apply to the task.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3.2 (p. 6): answer only, CoT-no-shot, CoT-few-shot.
 
     Examples
     --------
@@ -176,6 +226,28 @@ def check_separator(separator, every, task=None):
     A separator with a digit or letter could change the count or the answer itself
     (a '1', a 'car'). ``every`` defaults to 1 when a separator is given and must be
     None without one.
+
+    Parameters
+    ----------
+    separator : str or None
+        1-8 characters, none a digit or a letter.
+    every : int or None
+        Items per group, >= 1.
+    task : str or None
+        The sum ('1 + 1 + ...') takes no separator.
+
+    Returns
+    -------
+    (str or None, int or None)
+
+    Raises
+    ------
+    ValueError
+        A bad separator or ``every`` (named), ``every`` without a separator, a separator in a sum.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 5 (d) and Section 4 (p. 8): commas every third digit.
 
     Examples
     --------
@@ -220,6 +292,26 @@ def task_seed(task, n, seed):
     """The entropy of the sampled sequence of ``task`` at length ``n``: ``[seed, crc32(task), n]``.
 
     Each (task, n) gets its own independent stream; the seed is recorded with the results.
+
+    Parameters
+    ----------
+    task : str
+    n : int
+    seed : int
+
+    Returns
+    -------
+    list of int
+        Entropy for ``numpy.random.default_rng``.
+
+    Raises
+    ------
+    TypeError
+        ``task`` not a string.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 3 (p. 5): Bernoulli sequences with probability 0.7.
 
     Examples
     --------
@@ -270,6 +362,29 @@ def _truth(task, items):
 
 def render(items, joiner, separator=None, every=None):
     """The sequence as text: items joined, with ``separator`` after every ``every`` items (from the left).
+
+    Parameters
+    ----------
+    items : list of str
+        Digits or words.
+    joiner : str
+        Between items of a group: "" for digits, " " for words, " + " for the sum.
+    separator : str or None
+    every : int or None
+        Validated by :func:`check_separator`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    TypeError
+        Items that are not strings.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 5 (d) (p. 8).
 
     Examples
     --------
@@ -331,6 +446,25 @@ def _cot_example(task, items):
 def cot_examples(task):
     """The worked examples of the CoT-few-shot style: the paper's for the sum, ours for the rest.
 
+    Parameters
+    ----------
+    task : str
+        A counting task.
+
+    Returns
+    -------
+    str
+        The examples, one line each, after C.1's "Here are a few examples:".
+
+    Raises
+    ------
+    KeyError
+        A copy task (the paper has no CoT for copying).
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.1 (p. 20): "With similar strategies for the 4 experiments".
+
     Examples
     --------
     >>> print(cot_examples("count_ones").split("\\n")[1:4])
@@ -356,6 +490,23 @@ def _fewshot_block(task, spec, separator, every):
 def answer_format(task):
     """The answer line the task's prompt asks for, up to the answer.
 
+    Parameters
+    ----------
+    task : str
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        An unknown task.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.1 (p. 20).
+
     Examples
     --------
     >>> answer_format("copy_last"), answer_format("sum")
@@ -369,9 +520,9 @@ def answer_format(task):
 
 @dataclass(frozen=True)
 class TaskPrompt:
-    """One prompt of a task, as text.
+    """One prompt of a task, as text (made by :func:`build_pair`).
 
-    Attributes
+    Parameters
     ----------
     task, style : str
     n : int
@@ -388,6 +539,20 @@ class TaskPrompt:
         True for the few-shot style: decoding starts after ``answer_format``.
     seed : int or None
         The seed of a sampled sequence (None for deterministic ones).
+
+    Raises
+    ------
+    Nothing: a frozen record.
+
+    References
+    ----------
+    Barbero et al. (2024), Appendix C.1 (p. 20).
+
+    Examples
+    --------
+    >>> p = build_prompt("count_ones", 3, "fewshot")
+    >>> p.prefilled, p.truth, p.user.count(p.answer_format)
+    (True, '3', 7)
     """
 
     task: str
@@ -476,6 +641,24 @@ def build_pair(task, n, style="answer", seed=0, separator=None, every=None):
 
 def build_prompt(task, n, style="answer", seed=0, separator=None, every=None):
     """The prompt of ``task`` at length ``n`` (the first member of :func:`build_pair`).
+
+    Parameters
+    ----------
+    task, n, style, seed, separator, every
+        As :func:`build_pair`.
+
+    Returns
+    -------
+    TaskPrompt
+
+    Raises
+    ------
+    ValueError
+        As :func:`build_pair`.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6), Appendix C.1 (p. 20).
 
     Examples
     --------

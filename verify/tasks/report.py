@@ -17,7 +17,7 @@ from verify.tasks.analysis import b10_summary
 from verify.tasks.prompts import COUNT_TASKS, STYLES, TASKS
 from verify.tasks.run import abs_error, accuracy, base_rates, combos, modal_answer, select
 
-__all__ = ["summarize", "render_markdown", "write_report", "REPORT_MARKER"]
+__all__ = ["summarize", "render_markdown", "write_report", "check_out_dir", "paper_comparison", "REPORT_MARKER"]
 
 #: The file that marks a directory as a task report (only such a directory is replaced).
 REPORT_MARKER = "summary.json"
@@ -66,7 +66,41 @@ def _b10_json(s):
 
 
 def summarize(rows, specs, settings):
-    """The sweep's numbers as one JSON-able dict (rounded)."""
+    """The sweep's numbers as one JSON-able dict (rounded).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Unit results (:func:`verify.tasks.run.run_units`).
+    specs : sequence of ModelSpec
+    settings : dict
+        The command, the seed, ...: recorded as they are (``seed`` is required).
+
+    Returns
+    -------
+    dict
+        ``settings``, ``models``, ``combos`` (per model / dtype / task / style: outcomes,
+        accuracy, unparsable share, mean absolute error, modal answer, probabilities),
+        ``base_rates``, ``b10`` and ``paper_comparison``.
+
+    Raises
+    ------
+    KeyError
+        Settings without a seed.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6), Corollary B.10 (p. 20).
+
+    Examples
+    --------
+    >>> from verify.models.sources import ModelSpec
+    >>> from verify.tasks.run import synthetic_rows
+    >>> spec = ModelSpec("M", "M", "hf", "/m", "0" * 64, "/m")
+    >>> s = summarize(synthetic_rows(model="M"), [spec], {"seed": 0, "command": "x"})
+    >>> s["combos"]["M / fp32 / count_ones / fewshot"]["outcomes"]
+    '++'
+    """
     models = [s.label for s in specs]
     combos_out = {" / ".join(k): _combo_row(select(rows, model=k[0], dtype=k[1], task=k[2], style=k[3]))
                   for k in combos(rows)}
@@ -88,7 +122,32 @@ def _first_wrong(rows):
 
 
 def paper_comparison(rows, models):
-    """Sentences: what each figure of the paper shows (Gemini, Gemma 7B) and what these models do."""
+    """Sentences: what each figure of the paper shows (Gemini, Gemma 7B) and what these models do.
+
+    Parameters
+    ----------
+    rows : list of dict
+    models : list of str
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    KeyError
+        Rows without generations.
+
+    References
+    ----------
+    Barbero et al. (2024), Figures 2, 3, 4 (pp. 4-6), 6, 7 (p. 21), 11 (p. 24).
+
+    Examples
+    --------
+    >>> from verify.tasks.run import synthetic_rows
+    >>> paper_comparison(synthetic_rows("copy_last", model="M"), ["M"])[1][:30]
+    'Figure 11 (Gemini: both prompt'
+    """
     out = []
     for model in models:
         def acc(task, style, dtype="fp32"):
@@ -128,7 +187,37 @@ def _fmt(x):
 
 
 def render_markdown(summary, figures):
-    """report.md: settings, the sentences beside the paper, accuracy tables, base rates, B.10 table, figures."""
+    """report.md: settings, the sentences beside the paper, accuracy tables, base rates, B.10 table, figures.
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`summarize`.
+    figures : list of str
+        Paths relative to the report (the PNGs are linked).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        A summary without its sections.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6), Corollary B.10 (p. 20).
+
+    Examples
+    --------
+    >>> from verify.models.sources import ModelSpec
+    >>> from verify.tasks.run import synthetic_rows
+    >>> spec = ModelSpec("M", "M", "hf", "/m", "0" * 64, "/m")
+    >>> md = render_markdown(summarize(synthetic_rows(), [spec], {"seed": 0, "command": "x"}), [])
+    >>> md.splitlines()[0]
+    '# Section 3 of the paper on local models: the task sweep'
+    """
     s = summary
     L = ["# Section 3 of the paper on local models: the task sweep", "",
          f"Command: `{s['settings']['command']}`. Seed {s['settings']['seed']} (sampled sequences: "
@@ -187,7 +276,30 @@ def _draw(rows, models, b10, ctx):
 
 
 def check_out_dir(out_dir):
-    """Refuse to replace a non-empty directory that is not a task report (it would be deleted as a whole)."""
+    """Refuse to replace a non-empty directory that is not a task report (it would be deleted as a whole).
+
+    Parameters
+    ----------
+    out_dir : str
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        A non-empty directory without :data:`REPORT_MARKER`, or an unwritable parent.
+
+    References
+    ----------
+    Infrastructure of the Section 3 experiments (Barbero et al. (2024), pp. 4-6).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_out_dir(tempfile.mkdtemp())  # empty: fine
+    """
     if os.path.isdir(out_dir) and os.listdir(out_dir) and not os.path.isfile(os.path.join(out_dir, REPORT_MARKER)):
         raise ValueError(f"--out: {out_dir} is a non-empty directory without {REPORT_MARKER}; "
                          "the report replaces its directory as a whole, so give a new or a report directory")
@@ -197,7 +309,46 @@ def check_out_dir(out_dir):
 
 
 def write_report(rows, specs, settings, out_dir, figures=True):
-    """Write summary.json, report.md and the figures into ``out_dir`` as one set; returns the summary."""
+    """Write summary.json, report.md and the figures into ``out_dir`` as one set; returns the summary.
+
+    Parameters
+    ----------
+    rows : list of dict
+    specs : sequence of ModelSpec
+    settings : dict
+        As :func:`summarize`.
+    out_dir : str
+        Replaced as a whole (:func:`verify.io.atomic_directory`); refused if it holds
+        anything but a previous report.
+    figures : bool
+
+    Returns
+    -------
+    dict
+        The summary.
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_out_dir`.
+    OSError
+        A directory that cannot be written (named).
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6), Corollary B.10 (p. 20).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from verify.models.sources import ModelSpec
+    >>> from verify.tasks.run import synthetic_rows
+    >>> spec = ModelSpec("M", "M", "hf", "/m", "0" * 64, "/m")
+    >>> out = os.path.join(tempfile.mkdtemp(), "report")
+    >>> _ = write_report(synthetic_rows(), [spec], {"seed": 0, "command": "x"}, out, figures=False)
+    >>> sorted(os.listdir(out))
+    ['report.md', 'summary.json']
+    """
     check_out_dir(out_dir)
     summary = summarize(rows, specs, settings)
     models = [s.label for s in specs]

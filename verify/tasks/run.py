@@ -30,8 +30,9 @@ from verify.tasks.prompts import (
     check_task,
 )
 
-__all__ = ["Grid", "GRIDS", "default_store", "plan_units", "run_units", "task_accuracy", "resolve_specs",
-           "DTYPES", "SAMPLED"]
+__all__ = ["Grid", "GRIDS", "default_store", "plan_units", "run_units", "task_accuracy", "resolve_specs", "unit",
+           "select", "accuracy", "abs_error", "combos", "base_rates", "modal_answer", "synthetic_rows", "DTYPES",
+           "SAMPLED"]
 
 DTYPES = ("fp32", "bf16", "fp16")
 #: Tasks whose sequence is sampled (the seed is part of their store key, and recorded).
@@ -40,7 +41,26 @@ SAMPLED = ("count_bernoulli", "count_word")
 
 @dataclass(frozen=True)
 class Grid:
-    """Tasks x styles x lengths of one part of the sweep (a style is run only where it applies)."""
+    """Tasks x styles x lengths of one part of the sweep (a style is run only where it applies).
+
+    Parameters
+    ----------
+    tasks, styles : tuple of str
+    lengths : tuple of int
+
+    Raises
+    ------
+    Nothing: a frozen record.
+
+    References
+    ----------
+    Barbero et al. (2024), Figures 2, 3 and 11 (pp. 4-5, 24): the lengths they sweep.
+
+    Examples
+    --------
+    >>> GRIDS["count"].lengths[-1], GRIDS["copy"].styles
+    (200, ('answer', 'fewshot'))
+    """
 
     tasks: tuple
     styles: tuple
@@ -59,14 +79,57 @@ GRIDS = {
 
 
 def default_store():
-    """``<cache>/tasks``: the content-addressed store of task units (see :func:`verify.models.sources.cache_root`)."""
+    """``<cache>/tasks``: the content-addressed store of task units (see :func:`verify.models.sources.cache_root`).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    Nothing.
+
+    References
+    ----------
+    Infrastructure of the Section 3 experiments (Barbero et al. (2024), pp. 4-6).
+
+    Examples
+    --------
+    >>> default_store().endswith("tasks")
+    True
+    """
     from verify.models.sources import cache_root
 
     return os.path.join(cache_root(), "tasks")
 
 
 def resolve_specs(models):
-    """Resolved model specs of ``models`` (names, paths, specs or "default")."""
+    """Resolved model specs of ``models`` (names, paths, specs or "default").
+
+    Parameters
+    ----------
+    models : str, ModelSpec or sequence of them
+
+    Returns
+    -------
+    tuple of ModelSpec
+
+    Raises
+    ------
+    ValueError
+        A model that cannot be resolved (as :func:`verify.models.sources.resolve_model`).
+
+    References
+    ----------
+    Infrastructure of the Section 3 experiments (Barbero et al. (2024), pp. 4-6).
+
+    Examples
+    --------
+    >>> resolve_specs("/nonexistent.gguf")
+    Traceback (most recent call last):
+    ...
+    ValueError: model: /nonexistent.gguf does not exist (expected a default model name: ...)
+    """
     from verify.models.sources import resolve_models
 
     if hasattr(models, "sha256"):
@@ -88,6 +151,28 @@ def _check_dtype(dtype):
 def unit(spec, dtype, task, style, n, seed=0, separator=None, every=None, max_new_tokens=None):
     """The :class:`~verify.sweep.Task` of one unit (its parameters are its store key).
 
+    Parameters
+    ----------
+    spec : ModelSpec
+    dtype : {"fp32", "bf16", "fp16"}
+    task, style, n, seed, separator, every
+        As :func:`verify.tasks.prompts.build_pair`; the seed is kept only for sampled tasks.
+    max_new_tokens : int or None
+        Default :data:`verify.tasks.engine.MAX_NEW_TOKENS` of the style.
+
+    Returns
+    -------
+    verify.sweep.Task
+
+    Raises
+    ------
+    ValueError
+        A bad argument, named.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20) and Appendix C.1 (p. 20).
+
     Examples
     --------
     >>> from verify.models.sources import ModelSpec
@@ -102,6 +187,8 @@ def unit(spec, dtype, task, style, n, seed=0, separator=None, every=None, max_ne
     a, b = build_pair(task, n, style, seed, separator, every)
     separator, every = check_separator(separator, every, task)
     budget = MAX_NEW_TOKENS[style] if max_new_tokens is None else max_new_tokens
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ValueError(f"max_new_tokens must be an integer >= 1, got {max_new_tokens!r}")
     return Task("verify.tasks.engine:run_unit",
                 {"model": spec.key, "sha256": spec.sha256, "dtype": dtype, "task": task, "style": style,
                  "n": int(n), "seed": seed, "separator": separator, "every": every, "max_new_tokens": budget,
@@ -144,6 +231,17 @@ def plan_units(models, dtypes=("fp32", "bf16"), grids=("copy", "count", "b10"), 
     ------
     ValueError
         Unknown names, or nothing left to run.
+
+    References
+    ----------
+    Barbero et al. (2024), Figures 2, 3, 6, 11 (pp. 4-5, 21, 24).
+
+    Examples
+    --------
+    >>> from verify.models.sources import ModelSpec
+    >>> spec = ModelSpec("m", "m", "hf", "/m", "0" * 64, "/m")
+    >>> len(plan_units([spec], ["fp32"], ["b10"], tasks=["copy_last"], lengths=[2, 4]))
+    2
     """
     from verify.models.prompts import check_lengths
 
@@ -187,6 +285,25 @@ def run_units(planned, store=None, scheduler=None, workers=2, progress=None):
     Returns
     -------
     list of dict
+        The results of :func:`verify.tasks.engine.run_unit`, in the order of ``planned``.
+
+    Raises
+    ------
+    verify.sweep.SweepError
+        A scheduler that does not answer, or a unit that raised (named).
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6).
+
+    Examples
+    --------
+    >>> from verify.models.sources import resolve_model
+    >>> spec = resolve_model("smollm2-135m")  # doctest: +SKIP
+    >>> rows = run_units(plan_units([spec], ["bf16"], ["b10"], tasks=["copy_last"], lengths=[5]),
+    ...                  scheduler="serial")  # doctest: +SKIP
+    >>> rows[0]["pair"]["correct"]  # doctest: +SKIP
+    ['0', '1']
     """
     results = run_sweep([t for _, t in planned], store or default_store(), scheduler=scheduler, workers=workers,
                         progress=progress)
@@ -269,24 +386,120 @@ def task_accuracy(model, task, lengths, dtype="fp32", separator=None, every=None
 
 
 def select(rows, **match):
-    """The rows whose fields equal ``match`` (e.g. ``model=..., dtype="bf16", task="copy_last"``), by n."""
+    """The rows whose fields equal ``match`` (e.g. ``model=..., dtype="bf16", task="copy_last"``), by n.
+
+    Parameters
+    ----------
+    rows : list of dict
+    **match
+        Field values the rows must have.
+
+    Returns
+    -------
+    list of dict
+        Sorted by n.
+
+    Raises
+    ------
+    KeyError
+        Rows without ``n``.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6).
+
+    Examples
+    --------
+    >>> [r["n"] for r in select(synthetic_rows(lengths=(9, 3)), task="count_ones")]
+    [3, 9]
+    """
     out = [r for r in rows if all(r.get(k) == v for k, v in match.items())]
     return sorted(out, key=lambda r: r["n"])
 
 
 def accuracy(rows):
-    """Fraction of correct answers among ``rows`` (unparsable ones count as not correct), or None."""
+    """Fraction of correct answers among ``rows`` (unparsable ones count as not correct), or None.
+
+    Parameters
+    ----------
+    rows : list of dict
+
+    Returns
+    -------
+    float or None
+        None for no rows.
+
+    Raises
+    ------
+    KeyError
+        Rows without a generation.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 2 (p. 4): correct or not per length.
+
+    Examples
+    --------
+    >>> accuracy(synthetic_rows(lengths=(3, 4), answers=("3", None)))
+    0.5
+    """
     return float(np.mean([r["generation"]["category"] == "correct" for r in rows])) if rows else None
 
 
 def abs_error(row):
-    """|answer - truth| of a parsed count answer, None when unparsable."""
+    """|answer - truth| of a parsed count answer, None when unparsable.
+
+    Parameters
+    ----------
+    row : dict
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    ValueError
+        A truth or answer that is not an integer (a copy task's answers are digits, fine).
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 3 (p. 5): absolute error.
+
+    Examples
+    --------
+    >>> [abs_error(r) for r in synthetic_rows(lengths=(3, 4), answers=("5", None))]
+    [2, None]
+    """
     a = row["generation"]["answer"]
     return None if a is None else abs(int(a) - int(row["truth"]))
 
 
 def combos(rows):
-    """The (model, dtype, task, style) combinations present, in a fixed order."""
+    """The (model, dtype, task, style) combinations present, in a fixed order.
+
+    Parameters
+    ----------
+    rows : list of dict
+
+    Returns
+    -------
+    list of tuple
+
+    Raises
+    ------
+    KeyError
+        Rows without those fields.
+
+    References
+    ----------
+    Barbero et al. (2024), Figure 3 (p. 5): one panel per task and style.
+
+    Examples
+    --------
+    >>> combos(synthetic_rows())
+    [('M', 'fp32', 'count_ones', 'fewshot')]
+    """
     order = {t: i for i, t in enumerate(TASKS)}
     keys = {(r["model"], r["dtype"], r["task"], r["style"]) for r in rows}
     return sorted(keys, key=lambda k: (k[0], DTYPES.index(k[1]), order[k[2]], list(STYLES).index(k[3])))
@@ -300,10 +513,26 @@ def base_rates(task, lengths, seed=0):
     Count tasks: the best constant answer (accuracy and mean absolute error), the median
     constant, and for sampled sequences the expected count given the length.
 
+    Parameters
+    ----------
+    task : str
+    lengths : sequence of int
+    seed : int
+        Of the sampled tasks.
+
     Returns
     -------
     list of (str, str, float)
         ``(policy, measure, value)`` rows.
+
+    Raises
+    ------
+    ValueError
+        An unknown task or a bad length.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3.2 (p. 6): answers near 100 ("subitising").
 
     Examples
     --------
@@ -332,10 +561,85 @@ def base_rates(task, lengths, seed=0):
 
 
 def modal_answer(rows):
-    """The model's most frequent parsed answer over ``rows`` and its share of all rows, or (None, 0.0)."""
+    """The model's most frequent parsed answer over ``rows`` and its share of all rows, or (None, 0.0).
+
+    Parameters
+    ----------
+    rows : list of dict
+
+    Returns
+    -------
+    (str or None, float)
+
+    Raises
+    ------
+    KeyError
+        Rows without a generation.
+
+    References
+    ----------
+    Barbero et al. (2024), Figures 4 and 7 (pp. 6, 21): the most frequent outputs.
+
+    Examples
+    --------
+    >>> modal_answer(synthetic_rows(lengths=(3, 4, 5), answers=("4", "4", None)))
+    ('4', 0.6666666666666666)
+    """
     answers = [r["generation"]["answer"] for r in rows if r["generation"]["answer"] is not None]
     if not answers:
         return None, 0.0
     values, counts = np.unique(answers, return_counts=True)
     k = int(np.argmax(counts))
     return str(values[k]), float(counts[k] / len(rows))
+
+
+def synthetic_rows(task="count_ones", lengths=(5, 10), answers=None, model="M", dtype="fp32", style="fewshot"):
+    """Rows shaped like :func:`run_units`' output with stated answers: for examples and tests of the readers.
+
+    These are not model outputs: the answers are given, the pair distance is ``1/n``.
+
+    Parameters
+    ----------
+    task : str
+    lengths : sequence of int
+    answers : sequence of (str or None) or None
+        The parsed answer per length (None: unparsable); default the truth.
+    model, dtype, style : str
+
+    Returns
+    -------
+    list of dict
+
+    Raises
+    ------
+    ValueError
+        A bad task or length.
+
+    References
+    ----------
+    Barbero et al. (2024), Corollary B.10 (p. 20): the fields of a pair.
+
+    Examples
+    --------
+    >>> synthetic_rows(lengths=(3,))[0]["generation"]["category"]
+    'correct'
+    """
+    out = []
+    for k, n in enumerate(lengths):
+        a, b = build_pair(task, n, style)
+        ans = a.truth if answers is None else answers[k]
+        category = "unparsable" if ans is None else "correct" if ans == a.truth else "wrong"
+        common = len(os.path.commonprefix([a.truth, b.truth]))
+        out.append({"task": task, "style": style, "n": n, "dtype": dtype, "seed": None, "truth": a.truth,
+                    "truth_b": b.truth, "model": model, "sha256": "0" * 64,
+                    "generation": {"text": "", "new_tokens": 1, "stop": "eos", "answer": ans, "category": category,
+                                   "reason": "format absent" if ans is None else ""},
+                    "answer_position": {m: {"p_first": 0.5, "rank_first": 1, "greedy_first": "1",
+                                            "logp_answer": -1.0} for m in ("a", "b")},
+                    "pair": {"gap": [0.5, 0.5], "u_l1": 10.0, "linf": 1.0 / n, "certified": 10.0 / n < 1.0,
+                             "separable": False, "correct": [a.truth[common], b.truth[common]],
+                             "greedy": [a.truth[common]] * 2, "same_greedy": True, "identical_states": False,
+                             "identical_distributions": False, "scale": 40.0, "tv": 0.1 / n,
+                             "p_correct": [0.5, 0.1], "rank_correct": [1, 2], "shared_digits": a.truth[:common],
+                             "shared_prefix": 10}})
+    return out
