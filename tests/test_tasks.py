@@ -292,7 +292,7 @@ def test_list_names_every_task_and_style(capsys):
 
 
 def test_quick_subsets_do_not_depend_on_the_seed():
-    """The checks' subsets hold deterministic prompts only, so their units (and verdicts) are the same for every seed."""
+    """The checks' subsets hold deterministic prompts only: their units (and verdicts) are the same for every seed."""
     from verify.checks.tasks import B10_GRID, B10_GRID_QUICK, TASKS_GRID, TASKS_GRID_QUICK
 
     def keys(seed):
@@ -348,3 +348,35 @@ def test_numpy_docstring_sections(name, obj):
     assert not want - sections, f"{name}: missing {sorted(want - sections)}"
     assert re.search(r"pp?\. \d", doc.split("References")[1]), f"{name}: References cite no page"
     assert ">>>" in doc.split("Examples")[1], f"{name}: Examples has no doctest"
+
+
+# --------------------------------------------------------------------------- bad input, property-based
+
+_GOOD = {"task": "count_word", "n": 5, "style": "fewshot", "seed": 0, "separator": ",", "every": 2}
+_BAD = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=True), st.integers(-5, 0), st.text(max_size=5),
+                 st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=2), st.integers(), max_size=1))
+
+
+@given(st.sampled_from(sorted(_GOOD)), _BAD)
+@settings(max_examples=300, deadline=None)
+def test_build_pair_takes_valid_arguments_or_names_the_bad_one(arg, value):
+    """One corrupted argument at a time: a valid pair, or a ValueError naming that argument (issue 14)."""
+    kwargs = dict(_GOOD, **{arg: value})
+    try:
+        a, b = P.build_pair(**kwargs)
+    except ValueError as exc:
+        assert arg in str(exc), (arg, value, str(exc))
+        return
+    # Accepted: only values that are valid for the argument.
+    assert int(b.truth) == int(a.truth) + 1 and a.user != b.user
+
+
+def test_unwritable_store_is_named_before_any_work(tmp_path):
+    from verify.tasks.run import run_units
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ValueError, match="store"):
+        run_units([(_Spec, unit(_Spec, "fp32", "copy_last", "fewshot", 3))], store=str(blocker / "sub"))
+    with pytest.raises(ValueError, match="scheduler"):
+        run_units([(_Spec, unit(_Spec, "fp32", "copy_last", "fewshot", 3))], store=str(tmp_path), scheduler=2)

@@ -631,7 +631,7 @@ def build_pair(task, n, style="answer", seed=0, separator=None, every=None):
     >>> a.sequence, b.sequence, a.truth, b.truth
     ('11,10', '11,11', '0', '1')
     """
-    check_style(style, task)
+    check_style(style, check_task(task))
     n, seed = _check_n(n), _check_seed(seed)
     separator, every = check_separator(separator, every, task)
     items, joiner, _ = _items(task, n, seed)

@@ -305,9 +305,24 @@ def run_units(planned, store=None, scheduler=None, workers=2, progress=None):
     >>> rows[0]["pair"]["correct"]  # doctest: +SKIP
     ['0', '1']
     """
-    results = run_sweep([t for _, t in planned], store or default_store(), scheduler=scheduler, workers=workers,
-                        progress=progress)
+    store = _check_store(store or default_store())
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise ValueError(f"scheduler must be None, 'serial' or an address, got {scheduler!r}")
+    results = run_sweep([t for _, t in planned], store, scheduler=scheduler, workers=workers, progress=progress)
     return [dict(r, model=spec.label, sha256=spec.sha256) for (spec, _), r in zip(planned, results)]
+
+
+def _check_store(store):
+    """``store``, created if needed; an error naming it when it cannot be written (before any work)."""
+    if not isinstance(store, (str, os.PathLike)):
+        raise ValueError(f"store must be a directory path, got {store!r}")
+    try:
+        os.makedirs(store, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"store: cannot create {store}: {exc.strerror}") from None
+    if not os.access(store, os.W_OK | os.X_OK):
+        raise ValueError(f"store: {store} is not writable")
+    return str(store)
 
 
 def task_accuracy(model, task, lengths, dtype="fp32", separator=None, every=None, style="answer", seed=0,
