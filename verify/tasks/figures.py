@@ -222,8 +222,8 @@ def histogram_figure(rows, model, tasks, ctx, name):
         sel = [r for r in select(rows, model=model, dtype=dtype) if r["task"] in tasks]
         values = []
         for label, styles in groups:
-            if styles is None:
-                v = [int(r["truth"]) for r in sel if r["style"] == "answer"]
+            if styles is None:  # each (task, n) once, whichever styles ran
+                v = [int(t) for (_, _, t) in sorted({(r["task"], r["n"], r["truth"]) for r in sel})]
             else:
                 v = [int(r["generation"]["answer"]) for r in sel
                      if r["style"] in styles and r["generation"]["answer"] is not None]

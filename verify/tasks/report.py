@@ -48,7 +48,7 @@ def _combo_row(rows):
 def _b10(rows, models):
     out = {}
     for model in models:
-        for task in ("count_ones", "copy_last", "sum", "count_bernoulli", "count_word"):
+        for task in TASKS:
             for style in STYLES:
                 s = b10_summary(rows, model, task, style)
                 if s["curves"]:
