@@ -41,6 +41,7 @@ def _combo_row(rows):
             "unparsable": float(np.mean([r["generation"]["category"] == "unparsable" for r in rows])),
             "mean_abs_error": float(np.mean(errors)) if errors else None, "modal_answer": value, "modal_share": share,
             "p_first": [r["answer_position"]["a"]["p_first"] for r in rows],
+            "p_answer": [float(np.exp(r["answer_position"]["a"]["logp_answer"])) for r in rows],
             "rank_first": [r["answer_position"]["a"]["rank_first"] for r in rows],
             "reasons": sorted({r["generation"]["reason"] for r in rows if r["generation"]["reason"]})}
 
@@ -227,10 +228,13 @@ def render_markdown(summary, figures):
          "## Beside the paper", ""]
     L += [f"- {line}" for line in s["paper_comparison"]] + [""]
     L += ["## Answers per task, style and dtype", "",
+          "P(answer): the probability of the whole correct answer after the answer line, by teacher forcing "
+          "(median over the lengths); rank: of the correct first digit there (median).", "",
           _table(["model / dtype / task / style", "n", "outcomes", "accuracy", "unparsable", "mean abs error",
-                  "modal answer"],
+                  "modal answer", "P(answer)", "rank"],
                  [[k, " ".join(map(str, v["n"])), f"`{v['outcomes']}`", _fmt(v["accuracy"]), _fmt(v["unparsable"]),
-                   _fmt(v["mean_abs_error"]), f"{v['modal_answer']} ({_fmt(v['modal_share'])})"]
+                   _fmt(v["mean_abs_error"]), f"{v['modal_answer']} ({_fmt(v['modal_share'])})",
+                   _fmt(float(np.median(v["p_answer"]))), _fmt(float(np.median(v["rank_first"])))]
                   for k, v in s["combos"].items()]), ""]
     L += ["## Base rates (trivial answer policies over the same lengths)", "",
           _table(["task", "policy", "measure", "value"],
