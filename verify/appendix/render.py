@@ -131,6 +131,8 @@ def _md_check(doc, c):
         keys, rows = _onset_rows(q["onsets"])
         L += [f"Collapse onset per format ({q.get('onset_meaning', '')}):", "",
               _md_table(["format"] + [k.replace("_", " ") for k in keys], rows), ""]
+    if (c.get("evidence") or {}).get("paper_comparison"):
+        L += ["**Beside the paper**", ""] + [f"- {_md_text(x)}" for x in c["evidence"]["paper_comparison"]] + [""]
     num = c.get("numeric") or {}
     if num.get("rows"):
         L += [f"**Numeric evidence** ({num.get('precision', '')})", "",
@@ -503,6 +505,9 @@ def _tex_check(doc, c):
         keys, rows = _onset_rows(q["onsets"])
         L += ["Collapse onset per format (" + latex_escape(q.get("onset_meaning", "")) + "):",
               _tex_table(["format"] + [k.replace("_", " ") for k in keys], rows)]
+    if (c.get("evidence") or {}).get("paper_comparison"):
+        L += [r"\textbf{Beside the paper.}", r"\begin{itemize}"]
+        L += [r"\item " + latex_escape(x) for x in c["evidence"]["paper_comparison"]] + [r"\end{itemize}"]
     num = c.get("numeric") or {}
     if num.get("rows"):
         L += [r"\textbf{Numeric evidence} (" + latex_escape(num.get("precision", "")) + ").",
