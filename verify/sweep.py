@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from verify.io import atomic_write_text
 
-__all__ = ["Task", "SweepError", "run_sweep", "worker_cached", "task_key", "local_cluster"]
+__all__ = ["Task", "SweepError", "run_sweep", "worker_cached", "task_key", "local_cluster", "one_thread"]
 
 #: Bumped when a task function's output changes meaning, so old store entries are not reused.
 STORE_VERSION = 1
@@ -121,6 +121,36 @@ def worker_cached(maxsize=2):
     return functools.lru_cache(maxsize=maxsize)
 
 
+@contextlib.contextmanager
+def one_thread():
+    """One BLAS thread and one torch thread inside the block (restored after it).
+
+    A task's numbers must not depend on where it ran: a serial run in a process with
+    several threads and a Dask worker would otherwise sum in different orders, and an
+    fp32 distance of a few ulps changes with the order. Task functions wrap their
+    arithmetic in this; Dask's nanny also starts workers with ``OMP_NUM_THREADS=1``.
+
+    Examples
+    --------
+    >>> with one_thread():
+    ...     pass
+    """
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")  # only if the task has imported it: never import torch here
+    before = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=1):
+        if torch is not None:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(before)
+
+
 def local_cluster(workers=2, memory_limit="auto"):
     """A ``dask.distributed.LocalCluster`` of ``workers`` processes with one thread each."""
     from dask.distributed import LocalCluster
@@ -134,7 +164,12 @@ def _client(scheduler, workers, timeout):
     from dask.distributed import Client
 
     if scheduler is None:
-        with local_cluster(workers) as cluster, Client(cluster) as client:
+        try:
+            cluster = local_cluster(workers)
+        except RuntimeError as exc:  # e.g. a script without `if __name__ == "__main__":` (spawned workers)
+            raise SweepError(f"the local Dask cluster did not start: {exc} (a script that runs a sweep needs "
+                             "`if __name__ == \"__main__\":`)") from None
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:
