@@ -6,3 +6,4 @@ from verify.checks import oversquashing  # noqa: F401
 from verify.checks import counting_checks  # noqa: F401
 from verify.checks import appendix_c  # noqa: F401
 from verify.checks import real_model  # noqa: F401
+from verify.checks import prescription  # noqa: F401
