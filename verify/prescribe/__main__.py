@@ -13,7 +13,7 @@ interrupted (finished passes stay in the store, so a rerun resumes).
 import os
 import sys
 
-from verify.models.__main__ import _int_at_least, _Parser
+from verify.models.__main__ import _int_at_least, _Parser, run_command
 
 __all__ = ["main", "build_parser"]
 
@@ -68,34 +68,30 @@ def _print_recommendations(doc):
     print(doc["agreement"]["sentence"])
 
 
+def _run(argv):
+    args = build_parser().parse_args(argv)
+    _check_out(args.out)
+    from verify.prescribe.core import prescribe
+    from verify.prescribe.report import write_prescription
+
+    def progress(done, total):
+        if done == 0:  # nothing stored yet: stay silent until a pass finishes
+            return
+        print(f"\r{done}/{total} passes", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    doc = prescribe(args.model, task=args.task, dtypes=args.dtype, max_length=args.max_length,
+                    separators=args.separator, spacings=args.every, theory=not args.no_theory,
+                    store=args.store, scheduler=args.scheduler, workers=args.workers, timeout=args.timeout,
+                    progress=progress)
+    written = write_prescription(doc, args.out)
+    _print_recommendations(doc)
+    print(f"wrote {', '.join(os.path.join(args.out, w) for w in written)}")
+    return 0
+
+
 def main(argv=None):
-    from verify.sweep import SweepError
-
-    try:
-        args = build_parser().parse_args(argv)
-        _check_out(args.out)
-        from verify.prescribe.core import prescribe
-        from verify.prescribe.report import write_prescription
-
-        def progress(done, total):
-            print(f"\r{done}/{total} passes", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-        doc = prescribe(args.model, task=args.task, dtypes=args.dtype, max_length=args.max_length,
-                        separators=args.separator, spacings=args.every, theory=not args.no_theory,
-                        store=args.store, scheduler=args.scheduler, workers=args.workers, timeout=args.timeout,
-                        progress=progress)
-        written = write_prescription(doc, args.out)
-        _print_recommendations(doc)
-        print(f"wrote {', '.join(os.path.join(args.out, w) for w in written)}")
-        return 0
-    except (ValueError, TypeError, OSError, SweepError) as exc:
-        from verify.all import _one_line
-
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; finished passes are kept in the store, --out was not written", file=sys.stderr)
-        return 130
+    return run_command(PROG, lambda: _run(argv),
+                       interrupted="finished passes are kept in the store, --out was not written")
 
 
 if __name__ == "__main__":

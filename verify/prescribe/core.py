@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from theory.prescription import SYNTHETIC_ENCODINGS, distinguishability_margin, margin_reach
+from verify.models.cached import model_ref, tokenizer_and_architecture
 from verify.prescribe.grid import (
     DEFAULT_SPACINGS,
     SEPARATORS,
@@ -67,24 +68,6 @@ def _check_dtypes(dtypes):
     return out
 
 
-def _tokenizer(spec):
-    """The model's tokenizer and architecture, without loading its weights (converting a GGUF once)."""
-    from transformers import AutoTokenizer
-
-    from verify.models.loading import architecture_of, converted_dir
-
-    arch = architecture_of(spec)  # converts a GGUF model on first use, so the folder below exists
-    folder = spec.path if spec.kind == "hf" else converted_dir(spec)
-    return AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False), arch
-
-
-def _model_ref(spec):
-    """How a worker finds the model again: a default model's name, or the absolute path."""
-    from verify.models.sources import PACKAGED
-
-    return spec.key if spec.key in PACKAGED else spec.path
-
-
 @dataclass
 class Plan:
     """A checked prescription grid: what runs where, before anything runs.
@@ -107,7 +90,7 @@ class Plan:
 
 def _model_cells(spec, plan):
     """Tokenise every cell for one model; refuse an ``N`` whose plain prompt exceeds the context."""
-    tok, arch = _tokenizer(spec)
+    tok, arch = tokenizer_and_architecture(spec)
     n = plan.max_length
     cells = {}
     for sep, k in plan.cells:
@@ -165,7 +148,7 @@ def plan_prescription(models=("default",), task="count", dtypes=DTYPES, max_leng
             for cell in cells:
                 if m["cells"][cell]["fits"]:
                     plan.tasks.append(Task(MODEL_TASK, {
-                        "model": _model_ref(spec), "sha256": spec.sha256, "dtype": dtype, "task": task,
+                        "model": model_ref(spec), "sha256": spec.sha256, "dtype": dtype, "task": task,
                         "separator": cell[0], "every": cell[1], "n_max": n, "pair": pair,
                         "version": PASS_VERSION}))
                     plan.where.append(("model", spec.label, dtype, cell))

@@ -2,17 +2,18 @@
 
 Each function takes JSON parameters only (they name the task in the content-addressed
 store of :mod:`verify.sweep`) and returns a JSON-able dict. A Dask worker loads each
-model once (:func:`loaded`) and keeps a copy per dtype (never casting the fp32 weights
-in place); the arithmetic of every pass runs with one thread
+model once (:func:`verify.models.cached.loaded`) and keeps a copy per dtype (never
+casting the fp32 weights in place); the arithmetic of every pass runs with one thread
 (:func:`verify.sweep.one_thread`), so a result is the same wherever it ran.
 """
 
 import numpy as np
 
 from verify.prescribe.grid import SEPARATORS, locate_digits
-from verify.sweep import one_thread, worker_cached
+from verify.models.cached import loaded
+from verify.sweep import one_thread
 
-__all__ = ["MODEL_TASK", "THEORY_TASK", "PASS_VERSION", "PAIRS", "loaded", "model_margins", "theory_margins"]
+__all__ = ["MODEL_TASK", "THEORY_TASK", "PASS_VERSION", "PAIRS", "model_margins", "theory_margins"]
 
 MODEL_TASK = "verify.prescribe.passes:model_margins"
 THEORY_TASK = "verify.prescribe.passes:theory_margins"
@@ -21,24 +22,6 @@ PASS_VERSION = 1
 #: "next": ``y_n`` against ``y*_{n+1}`` (Theorem 4.2's pair). "first": the first digit's state
 #: of both prompts, which causality makes one and the same vector (the negative control).
 PAIRS = ("next", "first")
-
-
-@worker_cached(maxsize=2)
-def _base(model, sha256):
-    from verify.models.loading import load_model
-    from verify.models.sources import resolve_model
-
-    spec = resolve_model(model)
-    if spec.sha256 != sha256:
-        raise ValueError(f"model {model}: its sha256 is {spec.sha256[:12]}..., the sweep was planned "
-                         f"for {sha256[:12]}... (the file changed)")
-    return load_model(spec, "fp32")
-
-
-@worker_cached(maxsize=3)
-def loaded(model, sha256, dtype):
-    """The model in ``dtype``, loaded once per process (its fp32 weights are never cast in place)."""
-    return _base(model, sha256).in_dtype(dtype)
 
 
 def _states(lm, ids, positions):

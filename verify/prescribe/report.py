@@ -61,7 +61,7 @@ def accuracy_column(plan, accuracy, store, scheduler):
     """
     if accuracy is None:
         return {"status": "absent", "why": ACCURACY_ABSENT}
-    from verify.prescribe.core import _model_ref
+    from verify.models.cached import model_ref
 
     lengths = accuracy_lengths(plan.max_length)
     values = {}
@@ -70,7 +70,7 @@ def accuracy_column(plan, accuracy, store, scheduler):
             for (sep, k), info in m["cells"].items():
                 if info["fits"]:
                     values[f"{m['spec'].label}|{dtype}|{setting_label(sep, k)}"] = accuracy(
-                        model=_model_ref(m["spec"]), task=plan.task, lengths=lengths, dtype=dtype,
+                        model=model_ref(m["spec"]), task=plan.task, lengths=lengths, dtype=dtype,
                         separator=SEPARATORS[sep], every=k, style="answer", seed=0, store=store,
                         scheduler=scheduler)
     return {"status": "computed", "lengths": lengths, "values": values}
