@@ -49,8 +49,7 @@ def draw_grid(ax, doc, source, dtype, title):
 
     values, labels = _matrix(doc, source, dtype)
     norm = mcolors.TwoSlopeNorm(vmin=LOG2_RANGE[0], vcenter=0.0, vmax=LOG2_RANGE[1])
-    cmap = matplotlib.colormaps["RdBu"].copy()
-    cmap.set_bad("#cccccc")
+    cmap = matplotlib.colormaps["RdBu"].with_extremes(bad="#cccccc")
     img = ax.imshow(np.clip(values, *LOG2_RANGE), cmap=cmap, norm=norm, aspect="auto")
     seps, ks = list(doc["separators"]), doc["spacings"]
     for i in range(len(seps)):
