@@ -47,10 +47,10 @@ REFS = ["S4", "4.2", "B.3"]
 def _models(ctx):
     """``(model references, unavailable)``: asked-for models, or the defaults that are installed."""
     from verify.checks.real_model import _resolve
-    from verify.prescribe.core import _model_ref
+    from verify.models.cached import model_ref
 
     specs, unavailable = _resolve(tuple(ctx.models))
-    return [_model_ref(s) for s in specs], unavailable
+    return [model_ref(s) for s in specs], unavailable
 
 
 @register("real.prescription", REFS, "Glasses prescription: which separator, how often, per model and dtype",
@@ -96,13 +96,13 @@ def _rows(doc):
 
 def _findings(doc, unavailable):
     from verify.checks.real_model import _r
-    from verify.prescribe.report import REC_COLUMNS, recommendation_rows, setting_label, to_json
+    from verify.prescribe.report import ENCODING_NAMES, REC_COLUMNS, recommendation_rows, setting_label, to_json
 
     written = to_json(doc)
     recs = {m["label"]: recommendation_rows(written, m) for m in written["models"]}
     evidence = {"max_length": doc["max_length"], "task": doc["task"], "pair": doc["pair"], "grid": dict(QUICK_GRID),
                 "recommendation_columns": REC_COLUMNS, "recommendations": recs,
-                "theory_recommendations": {enc: recommendation_rows(written, t)
+                "theory_recommendations": {ENCODING_NAMES[enc]: recommendation_rows(written, t)
                                            for enc, t in written["theory"]["encodings"].items()},
                 "agreement": doc["agreement"]["sentence"],
                 "tokenisation": {m["label"]: {setting_label(c["separator"], c["every"]): c["tokenisation"]["period"]

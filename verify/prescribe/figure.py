@@ -54,7 +54,8 @@ def draw_grid(ax, doc, source, dtype, title):
     seps, ks = list(doc["separators"]), doc["spacings"]
     for i in range(len(seps)):
         for j in range(len(ks)):
-            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=5)
+            dark = not np.isnan(values[i, j]) and abs(norm(np.clip(values[i, j], *LOG2_RANGE)) - 0.5) > 0.3
+            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=5, color="white" if dark else "black")
     rec = source["recommendation"].get(dtype)
     if rec and rec["meets"]:
         i = seps.index(rec["separator"])
@@ -64,7 +65,10 @@ def draw_grid(ax, doc, source, dtype, title):
     ax.set_yticks(range(len(seps)), seps, fontsize=6)
     ax.set_xlabel("spacing k", fontsize=7)
     ax.grid(False)
-    best = "no setting meets the bar" if not rec or not rec["meets"] else setting_label(rec["separator"], rec["every"])
+    if not rec or not rec["meets"]:
+        best = "no setting meets the bar"
+    else:
+        best = "no separator needed" if rec["every"] is None else setting_label(rec["separator"], rec["every"])
     ax.set_title(f"{title}, {dtype}: {best}", fontsize=7)
     return img
 
