@@ -209,11 +209,15 @@ def one_thread():
 
 
 def local_cluster(workers=2, memory_limit="auto"):
-    """A ``dask.distributed.LocalCluster`` of ``workers`` processes with one thread each."""
+    """A ``dask.distributed.LocalCluster`` of ``workers`` processes with one thread each.
+
+    Its HTTP server takes a free port (``":0"``): the default 8787 may belong to another
+    cluster on the machine.
+    """
     from dask.distributed import LocalCluster
 
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None, memory_limit=memory_limit, silence_logs=40)
+                        dashboard_address=":0", memory_limit=memory_limit, silence_logs=40)
 
 
 @contextlib.contextmanager

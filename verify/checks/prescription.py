@@ -16,9 +16,9 @@ What it judges, per model (conditions that the theory implies, not tuned to a mo
   no-separator reach in bf16 is at most the reach in fp32;
 - Section 4, the remedy (Figure 5d): commas every third digit keep the prompts further
   apart than no separator, in fp32 and in bf16 (larger minimum margin);
-- the prescription itself: in each dtype a setting meets margin ``>= 1`` for every
-  ``n <= N``; re-read from its full profile, the recommended one does, and no cell with
-  fewer extra tokens does;
+- the prescription is what the profiles say: re-read from its full profile, the
+  recommended setting has margin ``>= 1`` at every ``n <= N`` and no cell with fewer extra
+  tokens does (or, when it recommends nothing, no cell does);
 
 and on the synthetic NoPE model: without a separator the margin falls below 1 in bf16
 before ``N`` while fp32 stays above (Theorem 4.2 at the ``1/n`` rate of NoPE).
@@ -26,8 +26,8 @@ before ``N`` while fp32 stays above (Theorem 4.2 at the ``1/n`` rate of NoPE).
 Negative control: ``pair="first"`` reads both prompts at their *first* digit. By
 causality that state cannot see the digits after it, so it is one and the same vector
 for the prompt with ``n`` and with ``n + 1`` ones: the distance is 0 at every ``n``, no
-format can tell them apart, the margin cannot decay (it is 0), and no setting is
-prescribed.
+format can tell them apart, the margin cannot decay (it is 0, its log has no slope) and
+commas cannot keep the prompts further apart than no separator (0 is not above 0).
 """
 
 import numpy as np
@@ -118,21 +118,28 @@ def _findings(doc, unavailable):
                     evidence=_r(evidence), data={"doc": doc})
 
 
+def _meets_on_profile(cell, dtype, n):
+    """Re-read from the full profile: margin >= 1 at every n <= N (independently of :func:`recommend`)."""
+    s = cell["dtypes"].get(dtype, {})
+    return s.get("status") == "ok" and len(s.get("margin", ())) == n and bool((np.asarray(s["margin"]) >= 1).all())
+
+
 def _recommendation_holds(m, dtype, n):
-    """The recommendation meets the bar on its full profile, and no cheaper cell does."""
+    """What the recommendation claims is what the profiles say: the cheapest cell that meets the bar, or none."""
     from verify.prescribe.core import recommend
     from verify.prescribe.report import setting_label
 
     rec = recommend(m["cells"], dtype, n)
-    if rec is None or not rec["meets"]:
-        return False, "no setting keeps margin >= 1 up to N"
-    margin = _cell(m["cells"], rec["separator"], rec["every"])["dtypes"][dtype]["margin"]
-    cheaper = [c for c in m["cells"] if c["overhead_tokens"] < rec["overhead_tokens"]
-               and "margin" in c["dtypes"].get(dtype, {}) and len(c["dtypes"][dtype]["margin"]) == n
-               and (np.asarray(c["dtypes"][dtype]["margin"]) >= 1).all()]
-    ok = len(margin) == n and bool((np.asarray(margin) >= 1).all()) and not cheaper
-    return ok, (f"{setting_label(rec['separator'], rec['every'])}: min over n <= {n} of the margin {fmt(min(margin))}, "
-                f"{len(cheaper)} cheaper cells meet the bar")
+    meeting = [c for c in m["cells"] if _meets_on_profile(c, dtype, n)]
+    if rec is None:
+        return False, "no cell was computed"
+    if not rec["meets"]:
+        return not meeting, f"claims no cell meets the bar; {len(meeting)} do on their profiles"
+    chosen = next(c for c in m["cells"] if (c["separator"], c["every"]) == (rec["separator"], rec["every"]))
+    cheaper = [c for c in meeting if c["overhead_tokens"] < rec["overhead_tokens"]]
+    return chosen in meeting and not cheaper, (
+        f"{setting_label(rec['separator'], rec['every'])}: min over n <= {n} of the margin "
+        f"{fmt(min(chosen['dtypes'][dtype]['margin']))}, {len(cheaper)} cheaper cells meet the bar")
 
 
 @check_prescription.judge
@@ -154,8 +161,8 @@ def _judge(f):
             cond.add(f"{label}: commas every third digit keep the prompts further apart than none in {dtype} "
                      "(Figure 5d)", a is not None and b is not None and a > b, f"min margin {fmt(a)} vs {fmt(b)}")
             ok, detail = _recommendation_holds(m, dtype, n)
-            cond.add(f"{label}: the recommended setting in {dtype} meets margin >= 1 at every n <= {n}, and no "
-                     "cheaper one does", ok, detail)
+            cond.add(f"{label}: the {dtype} recommendation is what the profiles say: its setting has margin >= 1 at "
+                     f"every n <= {n} and no cheaper one does (or no setting does)", ok, detail)
     nope = doc["theory"]["encodings"]["none"]["cells"]
     plain = _cell(nope, "none", None)["dtypes"]
     cond.add("synthetic NoPE model: without a separator the margin falls below 1 in bf16 before N while fp32 stays "

@@ -10,12 +10,28 @@ import re
 
 import numpy as np
 
-from verify.prescribe.report import setting_label
+from verify.prescribe.report import ENCODING_NAMES, setting_label
 
 __all__ = ["heatmaps", "draw_grid"]
 
 #: log2 range of the colour scale: margins from 1/8 to 4096.
 LOG2_RANGE = (-3.0, 12.0)
+
+
+def _short(v):
+    """A margin in at most 4 characters: 3.9, 39, 4e5.
+
+    Examples
+    --------
+    >>> _short(3.94), _short(39.4), _short(4.1e5)
+    ('3.9', '39', '4e5')
+    """
+    if v < 10:
+        return f"{v:.2g}"
+    if v < 100:
+        return f"{v:.0f}"
+    mantissa, exponent = f"{v:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def _matrix(doc, source, dtype):
@@ -31,7 +47,7 @@ def _matrix(doc, source, dtype):
         cols = range(len(ks)) if c["every"] is None else [ks.index(c["every"])]
         if s.get("min_margin") is not None:
             v = np.log2(s["min_margin"]) if s["min_margin"] > 0 else LOG2_RANGE[0]
-            text = f"{s['min_margin']:.2g}" if s["reach"] >= n else f"<1@{s['reach'] + 1}"
+            text = _short(s["min_margin"]) if s["reach"] >= n else f"<1@{s['reach'] + 1}"
         else:
             v, text = np.nan, {"exceeds context": "ctx", "not prefix-closed": "tok",
                                "non-finite": "NaN"}.get(s.get("status"), "")
@@ -55,7 +71,7 @@ def draw_grid(ax, doc, source, dtype, title):
     for i in range(len(seps)):
         for j in range(len(ks)):
             dark = not np.isnan(values[i, j]) and abs(norm(np.clip(values[i, j], *LOG2_RANGE)) - 0.5) > 0.3
-            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=5, color="white" if dark else "black")
+            ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=4.3, color="white" if dark else "black")
     rec = source["recommendation"].get(dtype)
     if rec and rec["meets"]:
         i = seps.index(rec["separator"])
@@ -83,10 +99,10 @@ def heatmaps(doc, out_dir):
     paths = []
     theory = doc["theory"]["encodings"]
     for m in doc["models"]:
-        rows = [(m["label"], m)] + [(f"theory ({'NoPE' if e == 'none' else 'RoPE'})", t) for e, t in theory.items()]
+        rows = [(m["label"], m)] + [(f"theory ({ENCODING_NAMES[e]})", t) for e, t in theory.items()]
         cols = len(doc["dtypes"])
         # The colour bar gets a column of its own, so that tight_layout places it like any axes.
-        fig, axes = plt.subplots(len(rows), cols + 1, squeeze=False, figsize=(3.3 * cols + 0.6, 2.4 * len(rows)),
+        fig, axes = plt.subplots(len(rows), cols + 1, squeeze=False, figsize=(4.2 * cols + 0.6, 2.5 * len(rows)),
                                  gridspec_kw={"width_ratios": [1] * cols + [0.06]})
         for r, (title, source) in enumerate(rows):
             for c, dtype in enumerate(doc["dtypes"]):

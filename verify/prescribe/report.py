@@ -139,7 +139,8 @@ def _fact(model_cells, theory_cells, dtype, n_max):
     side = {}
     for name, cells in (("model", model_cells), ("theory", theory_cells)):
         plain, best = _plain(cells, dtype), max(_separated(cells, dtype, "reach"), default=None)
-        side[name] = {"plain_reach": plain, "separator_helps": None if None in (plain, best) else best > plain,
+        side[name] = {"plain_reach": plain, "plain_status": _plain(cells, dtype, "status"),
+                      "separator_helps": None if None in (plain, best) else best > plain,
                       "plain_slope": _plain(cells, dtype, "slope"),
                       "separated_slope": _median(_separated(cells, dtype, "slope"))}
     return {"cells": len(pairs), "agree": sum(a == b for a, b in pairs), "model_meets": sum(a for a, _ in pairs),
@@ -182,14 +183,15 @@ def _plain_clause(facts, n_max):
         r = f["plain_reach"]
         if None in r.values() or min(r.values()) >= n_max:
             continue
-        where = {k: f"at n = {v + 1}" if v < n_max else "not before N" for k, v in r.items()}
+        where = {k: ("not finite from n = 1" if f["plain_status"][k] == "non-finite" and v == 0 else
+                     f"at n = {v + 1}" if v < n_max else "not before N") for k, v in r.items()}
         text = f"{f['dtype']} (model {where['model']}, theory {where['theory']})"
         (both if max(r.values()) < n_max else split).append(text)
     out = []
     if both:
-        out.append("without a separator both fall below 1 before N in " + ", ".join(both))
+        out.append("without a separator both lose the distinction before N in " + ", ".join(both))
     if split:
-        out.append("without a separator only one side falls below 1 before N in " + ", ".join(split))
+        out.append("without a separator only one side loses the distinction before N in " + ", ".join(split))
     return out
 
 
@@ -223,10 +225,11 @@ def agreement_sentence(facts, n_max):
     --------
     >>> f = [{"model": "M", "encoding": "rope", "dtype": "bf16", "cells": 4, "agree": 3, "model_meets": 1,
     ...       "theory_meets": 0, "plain_reach": {"model": 40, "theory": 90},
+    ...       "plain_status": {"model": "ok", "theory": "ok"},
     ...       "separator_helps": {"model": True, "theory": True}, "plain_slope": {"model": None, "theory": None},
     ...       "separated_slope": {"model": None, "theory": None}}]
     >>> agreement_sentence(f, 100)
-    'M: theory and model agree on whether the margin stays >= 1 up to N = 100 in 3/4 with RoPE (bf16 3/4); without a separator both fall below 1 before N in bf16 (model at n = 41, theory at n = 91).'
+    'M: theory and model agree on whether the margin stays >= 1 up to N = 100 in 3/4 with RoPE (bf16 3/4); without a separator both lose the distinction before N in bf16 (model at n = 41, theory at n = 91).'
     """
     out = []
     for model in dict.fromkeys(f["model"] for f in facts):
@@ -274,8 +277,11 @@ def recommendation_rows(doc, source):
             out.append([dtype, "not computed", "-", "-", "-", "-", _num(plain)])
             continue
         name = setting_label(rec["separator"], rec["every"])
-        if not rec["meets"]:
-            name = f"none meets the bar (furthest: {name})"
+        statuses = {c["dtypes"].get(dtype, {}).get("status") for c in source["cells"]} - {"exceeds context", None}
+        if statuses == {"non-finite"}:
+            name = "none: the states are not finite in any cell (overflow)"
+        elif not rec["meets"]:
+            name = f"none meets the bar (furthest: {name}, reach {rec['reach']})"
         elif rec["every"] is None:
             name = "none (no separator needed)"
         out.append([dtype, name, rec["overhead_tokens"], _num(rec["overhead_tokens"] / n), _num(rec["min_margin"]),
@@ -319,13 +325,14 @@ def markdown(doc, figures=()):
         L += [f"## {m['label']}", "", f"{m['architecture']}. sha256 {m['sha256'][:16]}...", ""]
         L += _md_table(REC_COLUMNS, recommendation_rows(doc, m)) + [""]
     for enc, t in doc["theory"]["encodings"].items():
-        L += [f"## Theory: synthetic Transformer, {'NoPE' if enc == 'none' else 'RoPE'}", ""]
+        L += [f"## Theory: synthetic Transformer, {ENCODING_NAMES[enc]}", ""]
         L += _md_table(REC_COLUMNS, recommendation_rows(doc, t)) + [""]
     L += ["## Where theory and models agree", "", doc["agreement"]["sentence"], ""]
     for path in figures:
         if path.endswith(".png"):
             L += [f"![heatmap]({path})", ""]
-    for m in [*doc["models"], *({"label": f"theory ({e})", **t} for e, t in doc["theory"]["encodings"].items())]:
+    theory = [{"label": f"theory ({ENCODING_NAMES[e]})", **t} for e, t in doc["theory"]["encodings"].items()]
+    for m in [*doc["models"], *theory]:
         for dtype in doc["dtypes"]:
             L += [f"### {m['label']}, {dtype}: min margin per cell", ""]
             L += _md_table(["separator"] + [f"k={k}" for k in doc["spacings"]], _grid_rows(doc, m, dtype)) + [""]
