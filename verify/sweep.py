@@ -29,9 +29,10 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from verify.io import atomic_write_text
+from verify.io import atomic_write_bytes, atomic_write_text
 
-__all__ = ["Task", "SweepError", "run_sweep", "worker_cached", "task_key", "local_cluster"]
+__all__ = ["Task", "SweepError", "run_sweep", "worker_cached", "task_key", "local_cluster", "one_thread", "put_blob",
+           "get_blob"]
 
 #: Bumped when a task function's output changes meaning, so old store entries are not reused.
 STORE_VERSION = 1
@@ -183,7 +184,11 @@ def _resolve(func):
     return getattr(importlib.import_module(module), name)
 
 
-def execute(func, params):
+#: The store of the sweep whose task this process is running (tasks that write blobs read it).
+_RUNNING = {"store": None}
+
+
+def execute(func, params, store=None):
     """Run one task (on a worker, or in-process for the serial path).
 
     Parameters
@@ -193,6 +198,8 @@ def execute(func, params):
         must be importable where the task runs.
     params : dict
         Keyword arguments of the function.
+    store : str or None
+        The sweep's store, for :func:`put_blob` inside the task.
 
     Returns
     -------
@@ -223,7 +230,55 @@ def execute(func, params):
     >>> execute("graphs.paths:path_count", {"n": 9, "i": 0, "num_layers": 3})
     55
     """
-    return _resolve(func)(**params)
+    previous, _RUNNING["store"] = _RUNNING["store"], store
+    try:
+        return _resolve(func)(**params)
+    finally:
+        _RUNNING["store"] = previous
+
+
+def _blob_path(store, sha):
+    return os.path.join(store, "blobs", sha[:2], sha)
+
+
+def put_blob(data):
+    """Keep ``data`` (bytes) in the running sweep's store under its sha256; returns the sha256.
+
+    For task outputs too large for JSON (tensors): the task returns the sha256 in its
+    result's ``"blobs"`` dict, and a stored result whose blob has gone is recomputed.
+    Blobs are written atomically by the worker, so on a remote cluster the store must be
+    on a filesystem the workers share.
+
+    Raises
+    ------
+    SweepError
+        Outside a task of :func:`run_sweep`.
+    """
+    store = _RUNNING["store"]
+    if store is None:
+        raise SweepError("put_blob: no sweep task is running in this process")
+    sha = hashlib.sha256(data).hexdigest()
+    if not os.path.isfile(_blob_path(store, sha)):
+        atomic_write_bytes(_blob_path(store, sha), data)
+    return sha
+
+
+def get_blob(store, sha):
+    """The bytes of blob ``sha``, checked against their sha256.
+
+    Raises
+    ------
+    SweepError
+        A missing or damaged blob (naming it).
+    """
+    try:
+        with open(_blob_path(store, sha), "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise SweepError(f"blob {sha[:12]}... of {store} is unreadable ({exc.strerror})") from None
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise SweepError(f"blob {sha[:12]}... of {store} is damaged (its sha256 differs); rerun the sweep")
+    return data
 
 
 def _store_path(store, key):
@@ -236,7 +291,11 @@ def _load_stored(store, key):
             entry = json.load(fh)
     except (OSError, ValueError):
         return None  # missing or unreadable: recompute (never trust a damaged entry)
-    return entry.get("result") if entry.get("key") == key else None
+    result = entry.get("result") if isinstance(entry, dict) and entry.get("key") == key else None
+    blobs = result.get("blobs") if isinstance(result, dict) else None
+    if isinstance(blobs, dict) and not all(os.path.isfile(_blob_path(store, str(b))) for b in blobs.values()):
+        return None  # a result whose blob has gone is recomputed
+    return result
 
 
 def _store(store, key, task, result):
@@ -287,11 +346,42 @@ def worker_cached(maxsize=2):
     return functools.lru_cache(maxsize=maxsize)
 
 
+@contextlib.contextmanager
+def one_thread():
+    """One BLAS thread and one torch thread inside the block (restored after it).
+
+    A task's numbers must not depend on where it ran: a serial run in a process with
+    several threads and a Dask worker would otherwise sum in different orders, and an
+    fp32 distance of a few ulps changes with the order. Task functions wrap their
+    arithmetic in this; Dask's nanny also starts workers with ``OMP_NUM_THREADS=1``.
+
+    Examples
+    --------
+    >>> with one_thread():
+    ...     pass
+    """
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")  # only if the task has imported it: never import torch here
+    before = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=1):
+        if torch is not None:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(before)
+
+
 def local_cluster(workers=2, memory_limit="auto"):
     """A ``dask.distributed.LocalCluster`` of ``workers`` processes with one thread each.
 
-    One thread per worker process keeps BLAS from oversubscribing the cores; the
-    dashboard is off and the logs are quiet (errors only).
+    One thread per worker process keeps BLAS from oversubscribing the cores; the logs
+    are quiet (errors only), and the dashboard takes a free port (``":0"``): the
+    default 8787 may belong to another cluster on the machine.
 
     Parameters
     ----------
@@ -327,7 +417,7 @@ def local_cluster(workers=2, memory_limit="auto"):
     from dask.distributed import LocalCluster
 
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None, memory_limit=memory_limit, silence_logs=40)
+                        dashboard_address=":0", memory_limit=memory_limit, silence_logs=40)
 
 
 @contextlib.contextmanager
@@ -335,7 +425,12 @@ def _client(scheduler, workers, timeout):
     from dask.distributed import Client
 
     if scheduler is None:
-        with local_cluster(workers) as cluster, Client(cluster) as client:
+        try:
+            cluster = local_cluster(workers)
+        except RuntimeError as exc:  # e.g. a script without `if __name__ == "__main__":` (spawned workers)
+            raise SweepError(f"the local Dask cluster did not start: {exc} (a script that runs a sweep needs "
+                             "`if __name__ == \"__main__\":`)") from None
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:
@@ -347,7 +442,7 @@ def _client(scheduler, workers, timeout):
         yield client
 
 
-def run_sweep(tasks, store, scheduler=None, workers=2, timeout=10, progress=None):
+def run_sweep(tasks, store, scheduler=None, workers=2, timeout=10, progress=None, on_result=None):
     """Run ``tasks`` (reusing stored results); return their results in task order.
 
     Parameters
@@ -365,6 +460,9 @@ def run_sweep(tasks, store, scheduler=None, workers=2, timeout=10, progress=None
         Seconds to wait for a remote scheduler before giving up.
     progress : callable, optional
         ``progress(done, total)`` after each task (stored ones count at once).
+    on_result : callable, optional
+        ``on_result(task, result)`` for every task as its result is available (stored
+        ones first, then in completion order).
 
     Returns
     -------
@@ -404,30 +502,38 @@ def run_sweep(tasks, store, scheduler=None, workers=2, timeout=10, progress=None
             raise SweepError(f"tasks must be Task objects, got {type(t).__name__}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SweepError(f"workers must be an integer >= 1, got {workers!r}")
+    store = os.path.abspath(store)
     keys = [t.key() for t in tasks]
     results = {k: _load_stored(store, k) for k in dict.fromkeys(keys)}
-    missing = {k: t for k, t in zip(keys, tasks) if results[k] is None}
-    done = len(results) - len(missing)
+    missing = {k: t for k, t in zip(keys, tasks, strict=True) if results[k] is None}
+    total, done = len(results), len(results) - len(missing)
+    if on_result:
+        for k, t in zip(keys, tasks, strict=True):
+            if k not in missing:
+                on_result(t, results[k])
     if progress:
-        progress(done, len(results))
+        progress(done, total)
+
+    def finish(k, get):
+        nonlocal done
+        results[k] = _finish(store, k, missing[k], get)
+        done += 1
+        if on_result:
+            on_result(missing[k], results[k])
+        if progress:
+            progress(done, total)
+
     if missing and scheduler == "serial":
         for k, t in missing.items():
-            results[k] = _finish(store, k, t, lambda: execute(t.func, t.params))
-            done += 1
-            if progress:
-                progress(done, len(results))
+            finish(k, functools.partial(execute, t.func, t.params, store))
     elif missing:
         from dask.distributed import as_completed
 
         with _client(scheduler, workers, timeout) as client:
-            futures = {client.submit(execute, t.func, t.params, key=f"task-{k}", pure=False): k
+            futures = {client.submit(execute, t.func, t.params, store, key=f"task-{k}", pure=False): k
                        for k, t in missing.items()}
             for fut in as_completed(futures):
-                k = futures[fut]
-                results[k] = _finish(store, k, missing[k], fut.result)
-                done += 1
-                if progress:
-                    progress(done, len(results))
+                finish(futures[fut], fut.result)
     return [results[k] for k in keys]
 
 

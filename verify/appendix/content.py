@@ -15,6 +15,7 @@ __all__ = [
     "all_errata",
     "statement_status",
     "evidence_items",
+    "prescription_section",
 ]
 
 SEVERITY_ORDER = ("error", "gap", "typo", "scope")
@@ -320,3 +321,21 @@ def evidence_items(evidence, limit=10):
             value = value[:6] + (["..."] if len(value) > 6 else [])
         items.append((key, value))
     return items[:limit]
+
+
+def prescription_section(doc):
+    """The "Glasses prescription" section from check ``real.prescription``: None when it did not run.
+
+    Returns the recommendation table (one row per model, or theory encoding, and dtype),
+    the agreement sentence, ``N``, the accuracy column's status and the figures.
+    """
+    c = next((c for c in doc["checks"] if c["id"] == "real.prescription" and c["status"] != "skip"), None)
+    if c is None or "recommendations" not in c.get("evidence", {}):
+        return None
+    ev = c["evidence"]
+    rows = [[label, *row] for label, rs in ev["recommendations"].items() for row in rs]
+    rows += [[f"theory ({enc})", *row] for enc, rs in ev.get("theory_recommendations", {}).items() for row in rs]
+    accuracy = ev.get("accuracy", {})
+    return {"status": c["status"], "max_length": ev["max_length"], "columns": ["model", *ev["recommendation_columns"]],
+            "rows": rows, "sentence": ev["agreement"], "figures": c.get("figures", []),
+            "accuracy": accuracy.get("why", "") if accuracy.get("status") == "absent" else "computed"}

@@ -24,6 +24,7 @@ from verify.appendix.content import (
     cross_checks,
     evidence_items,
     looks_like_math,
+    prescription_section,
     statement_status,
 )
 from verify.io import atomic_write_bytes, atomic_write_text
@@ -199,6 +200,24 @@ def _md_dependencies(doc):
     return L + [_md_table(["citing", "cited", "page", "verdict", "erratum"], rows), ""]
 
 
+_PRESCRIPTION_INTRO = ("Which separator, and how often, keeps two prompts one repeated digit apart distinguishable "
+                       "for each model and dtype (check real.prescription, a quick subset: no separator, a comma or "
+                       "a space every 1 or 3 digits, fp32 and bf16); `python -m verify.prescribe` runs the whole "
+                       "grid (7 separators x 8 spacings x 3 dtypes).")
+
+
+def _md_prescription(doc):
+    p = prescription_section(doc)
+    if p is None:
+        return []
+    L = ["## Glasses prescription", "", _PRESCRIPTION_INTRO + f" N = {p['max_length']}; status **{p['status']}**.", "",
+         _md_table(p["columns"], p["rows"]), "", p["sentence"], "", f"Task accuracy: {p['accuracy']}.", ""]
+    for f in p["figures"]:
+        if f.endswith(".png") and _FIGURE_PATH.match(f):
+            L += [f"![glasses prescription]({f})", ""]
+    return L
+
+
 def render_markdown(doc):
     """The appendix as GitHub Markdown (math in ``$...$``, figures as PNG links).
 
@@ -256,6 +275,7 @@ def render_markdown(doc):
     L += [f"{n_err} errata are gathered in [Errata of the published paper](#errata-of-the-published-paper-arxiv-v2).", ""]
     for c in doc["checks"]:
         L += _md_check(doc, c)
+    L += _md_prescription(doc)
     L += _md_errata(doc)
     if doc.get("changes_from_preprint"):
         L += _md_changes(doc)
@@ -564,6 +584,17 @@ def _tex_dependencies(doc):
     return L + [_tex_table(["citing", "cited", "page", "verdict", "erratum"], rows)]
 
 
+def _tex_prescription(doc):
+    p = prescription_section(doc)
+    if p is None:
+        return []
+    L = [r"\subsection*{Glasses prescription}",
+         _tex_code(_PRESCRIPTION_INTRO + f" N = {p['max_length']}; status {p['status']}."),
+         _tex_table(p["columns"], p["rows"]), latex_escape(p["sentence"]),
+         latex_escape(f"Task accuracy: {p['accuracy']}.")]
+    return L + [_tex_figure(f, "0.95") for f in p["figures"] if f.endswith(".pdf") and _FIGURE_PATH.match(f)]
+
+
 def render_latex(doc):
     """The appendix as a LaTeX document (standalone, or ``\\input``-able).
 
@@ -616,6 +647,7 @@ def render_latex(doc):
     L += _tex_dependencies(doc)
     for c in doc["checks"]:
         L += _tex_check(doc, c)
+    L += _tex_prescription(doc)
     L += _tex_errata(doc)
     if doc.get("changes_from_preprint"):
         L += [r"\subsection*{Changes from the preprint (v1 to v2)}",

@@ -8,3 +8,4 @@ from verify.checks import appendix_c  # noqa: F401
 from verify.checks import real_model  # noqa: F401
 from verify.checks import real_c6  # noqa: F401
 from verify.checks import tasks  # noqa: F401
+from verify.checks import prescription  # noqa: F401

@@ -57,6 +57,10 @@ def build_parser(prog="python -m verify.models"):
                         "self-weight at a grid of counts (self, default) or every row statistic: "
                         "diagonal, last row, rollout, sensitivity bound (stats; costs n^2)")
     e.add_argument("--seed", type=_int_at_least(0), default=0, help="seed of the sampled digits (fig5b)")
+    e.add_argument("--scheduler", default=None, help="tcp://host:port of an existing Dask scheduler, or 'serial' "
+                   "(default: a local cluster of --workers processes)")
+    e.add_argument("--workers", type=_int_at_least(1), default=2, help="local cluster workers (default 2)")
+    e.add_argument("--store", default=None, help="content-addressed pass results (default <cache>/sweeps)")
     i = sub.add_parser("info", help="resolve the model and print its architecture")
     i.add_argument("--model", default=None)
     return p
@@ -70,36 +74,47 @@ def _info(model):
                       "summary": lm.arch.describe()}, indent=1))
 
 
-def main(argv=None, prog="python -m verify.models"):
+def run_command(prog, body, interrupted="nothing was written"):
+    """``body()``'s exit status; bad input or a sweep that cannot run is one line on stderr and 2, Ctrl-C 130."""
+    from verify.sweep import SweepError
+
     try:
-        args = build_parser(prog).parse_args(argv)
-        from verify.models.sources import models_available
-
-        ok, why = models_available()
-        if not ok:
-            raise ValueError(why)
-        if args.command == "info":
-            _info(args.model)
-            return 0
-        from verify.models.export import export_sweep
-
-        man = export_sweep(args.out, sets=args.prompt_set, lengths=args.lengths, dtypes=args.dtype,
-                           model=args.model, attention_cap=args.attention_cap, seed=args.seed,
-                           self_sets=("fig5a",) if args.attention == "self" else (),
-                           stats_sets=("fig5a",) if args.attention == "stats" else (),
-                           progress=lambda stem: print(f"wrote {stem}", file=sys.stderr, flush=True))
-        print(f"exported {len(man['files'])} forward passes to {args.out} "
-              f"(model {man['model']}, sha256 {man['weights_sha256'][:12]}...)")
-        return 0
-    except (ValueError, OSError) as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return body()
+    except (ValueError, TypeError, OSError, SweepError) as exc:
+        msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         if isinstance(exc, OSError) and exc.filename:
             msg = f"{exc.strerror}: {exc.filename}"
         print(f"{prog}: error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted; nothing was written", file=sys.stderr)
+        print(f"{prog}: interrupted; {interrupted}", file=sys.stderr)
         return 130
+
+
+def _export(args, prog):
+    from verify.models.sources import models_available
+
+    ok, why = models_available()
+    if not ok:
+        raise ValueError(why)
+    if args.command == "info":
+        _info(args.model)
+        return 0
+    from verify.models.export import export_sweep
+
+    man = export_sweep(args.out, sets=args.prompt_set, lengths=args.lengths, dtypes=args.dtype,
+                       model=args.model, attention_cap=args.attention_cap, seed=args.seed,
+                       self_sets=("fig5a",) if args.attention == "self" else (),
+                       stats_sets=("fig5a",) if args.attention == "stats" else (),
+                       progress=lambda stem: print(f"wrote {stem}", file=sys.stderr, flush=True),
+                       scheduler=args.scheduler, store=args.store, workers=args.workers)
+    print(f"exported {len(man['files'])} forward passes to {args.out} "
+          f"(model {man['model']}, sha256 {man['weights_sha256'][:12]}...)")
+    return 0
+
+
+def main(argv=None, prog="python -m verify.models"):
+    return run_command(prog, lambda: _export(build_parser(prog).parse_args(argv), prog))
 
 
 if __name__ == "__main__":

@@ -301,15 +301,19 @@ def _sha256_bytes(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def _write(out_dir, stem, tensors, meta):
-    """Write ``stem.safetensors`` and its sidecar (with the tensor file's sha256, shapes, dtypes)."""
+def _encode(stem, tensors, meta):
+    """``(tensor file bytes, sidecar text)``: the sidecar records the tensor file's sha256, shapes, dtypes."""
     from safetensors.numpy import save
 
     data = save({k: np.ascontiguousarray(v) for k, v in tensors.items()})
     meta = dict(meta, tensor_file=stem + ".safetensors", tensor_sha256=_sha256_bytes(data),
                 tensors={k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in tensors.items()})
+    return data, json.dumps(meta, indent=1) + "\n"
+
+
+def _write(out_dir, stem, data, text):
+    """Write ``stem.safetensors`` and its sidecar atomically; returns the sidecar's sha256 (the manifest's)."""
     atomic_write_bytes(os.path.join(out_dir, stem + ".safetensors"), data)
-    text = json.dumps(meta, indent=1) + "\n"
     atomic_write_text(os.path.join(out_dir, stem + ".json"), text)
     return _sha256_bytes(text.encode("utf-8"))
 
@@ -486,9 +490,69 @@ def plan_sweep(lm, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("fp32", "
     return plan, sensitivity_prompt(lm.tokenizer, sensitivity_tokens), attention_cap
 
 
+#: The sweep's task functions (:mod:`verify.sweep`): one forward pass each.
+PASS_TASK = "verify.models.export:export_pass"
+SENSITIVITY_TASK = "verify.models.export:sensitivity_pass"
+
+
+def _stored(stem, tensors, meta):
+    """Keep one pass's files in the running sweep's store; the result names them by sha256."""
+    from verify.sweep import put_blob
+
+    data, text = _encode(stem, tensors, meta)
+    return {"stem": stem, "sidecar_sha256": _sha256_bytes(text.encode("utf-8")),
+            "blobs": {"tensors": put_blob(data), "sidecar": put_blob(text.encode("utf-8"))}}
+
+
+def export_pass(model, sha256, dtype, stem, prompt, attention, self_counts, common, schema=EXPORT_SCHEMA):
+    """Sweep task: one forward pass of :func:`run_prompt`, its files kept in the store (see :func:`_stored`)."""
+    from verify.models.cached import loaded
+    from verify.models.prompts import Prompt
+    from verify.sweep import one_thread
+
+    lm = loaded(model, sha256, dtype)
+    with one_thread():
+        tensors, meta = run_prompt(lm, Prompt(**prompt), attention=attention, self_counts=self_counts)
+    return _stored(stem, tensors, dict(common, dtype=_weights_dtype(lm), **meta))
+
+
+def sensitivity_pass(model, sha256, prompt, seed, common, schema=EXPORT_SCHEMA):
+    """Sweep task: :func:`run_sensitivity` (fp32), its files kept in the store."""
+    from verify.models.cached import loaded
+    from verify.models.prompts import Prompt
+    from verify.sweep import one_thread
+
+    lm = loaded(model, sha256, "fp32")
+    with one_thread():
+        tensors, meta = run_sensitivity(lm, Prompt(**prompt), seed=seed)
+    return _stored("sensitivity-fp32", tensors, dict(common, dtype=_weights_dtype(lm), **meta))
+
+
+def _prompt_json(prompt):
+    return {"prompt_set": prompt.prompt_set, "key": prompt.key, "text": prompt.text, "sequence": prompt.sequence,
+            "covers": [list(c) for c in prompt.covers]}
+
+
+def _export_tasks(lm, plan, sens_prompt, attention_cap, seed, common):
+    """One :class:`verify.sweep.Task` per forward pass of ``plan``, and the sensitivity pass."""
+    from verify.models.cached import model_ref
+    from verify.sweep import Task
+
+    ref = {"model": model_ref(lm.spec), "sha256": lm.spec.sha256, "common": common}
+    tasks = []
+    for stem, prompt, dtype, mode, counts in plan:
+        if mode == "none" and dtype == "fp32" and attention_cap and len(lm.encode(prompt.text)[0]) <= attention_cap:
+            mode = "full"
+        tasks.append(Task(PASS_TASK, dict(ref, dtype=dtype, stem=stem, prompt=_prompt_json(prompt), attention=mode,
+                                          self_counts=counts)))
+    tasks.append(Task(SENSITIVITY_TASK, dict(ref, prompt=_prompt_json(sens_prompt), seed=seed)))
+    return tasks
+
+
 def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("fp32", "bf16"), model=None,
                  attention_cap=0, seed=0, sensitivity_tokens=100, bf16_sets=None, self_sets=("fig5a",),
-                 long_sets=(), long_length=0, stats_sets=(), set_lengths=None, progress=None):
+                 long_sets=(), long_length=0, stats_sets=(), set_lengths=None, progress=None, scheduler="auto",
+                 store=None, workers=2, timeout=10):
     """Export every prompt of ``sets`` at ``lengths`` in each dtype into ``out_dir``, as one directory.
 
     Also exports the ``structure`` prompt (full attention; past the widest sliding window,
@@ -496,6 +560,10 @@ def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("f
     a ``sensitivity_tokens``-token prompt (fp32). Every dtype runs on its own copy of
     the weights. ``out_dir`` appears complete or not at all; an existing ``out_dir`` is
     replaced only when it is an earlier export (it has a ``manifest.json``).
+
+    Every forward pass is one task of :func:`verify.sweep.run_sweep`: its files are kept
+    in the content-addressed ``store`` as they finish (a killed export resumes there,
+    and the files are the same whatever ran them), then copied into ``out_dir``.
 
     Parameters
     ----------
@@ -511,6 +579,16 @@ def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("f
         Prefix-closed sets whose fp32 pass extends to ``long_length`` tokens (one pass).
     set_lengths : dict or None
         ``set -> counts`` for sets that do not use ``lengths``.
+    progress : callable or None
+        ``progress(stem)`` as each pass is available.
+    scheduler : "auto", None, "serial" or str
+        As in :func:`verify.sweep.run_sweep`; "auto" runs a given :class:`LoadedModel`
+        in this process (``"serial"``) and anything else on a local Dask cluster.
+    store : str or None
+        The sweep's store (default ``<cache>/sweeps``); on a remote cluster it must be on
+        a filesystem the workers share.
+    workers, timeout :
+        As in :func:`verify.sweep.run_sweep`.
 
     Returns
     -------
@@ -522,38 +600,38 @@ def export_sweep(out_dir, sets=DEFAULT_SETS, lengths=DEFAULT_LENGTHS, dtypes=("f
     ValueError
         Bad arguments, a prompt beyond the context, or an ``out_dir`` that exists and is
         not an export directory; nothing is written then.
+    verify.sweep.SweepError
+        A scheduler that does not answer, or a pass that failed (nothing is written to ``out_dir``).
     """
-    from verify.models.loading import LoadedModel, load_model
+    from verify.models.cached import planning_model, preload
+    from verify.models.loading import LoadedModel
+    from verify.models.sources import cache_root, resolve_model
+    from verify.sweep import get_blob, run_sweep
 
     if os.path.isdir(out_dir) and os.listdir(out_dir) and not os.path.isfile(os.path.join(out_dir, "manifest.json")):
         raise ValueError(f"--out {out_dir} exists and is not an export directory; choose a new or empty one")
     _check_sweep_arguments(sets, lengths, dtypes, attention_cap, long_sets, set_lengths)  # before loading
-    lm = model if isinstance(model, LoadedModel) else load_model(model, "fp32")
+    if isinstance(model, LoadedModel):
+        lm, scheduler = model, "serial" if scheduler == "auto" else scheduler
+        preload(lm)
+    else:
+        lm, scheduler = planning_model(model if hasattr(model, "sha256") else resolve_model(model)), (
+            None if scheduler == "auto" else scheduler)
     plan, sens_prompt, attention_cap = plan_sweep(lm, sets, lengths, dtypes, bf16_sets, self_sets,
                                                   attention_cap, seed, sensitivity_tokens, long_sets, long_length,
                                                   stats_sets, set_lengths)
     common = {"schema": EXPORT_SCHEMA, "model": lm.spec.name, "model_label": lm.spec.label,
               "model_kind": lm.spec.kind, "weights_sha256": lm.spec.sha256, "architecture": lm.arch.to_json(),
               "seed": seed, "library_versions": export_versions()}
+    store = store or os.path.join(cache_root(), "sweeps")
+    results = run_sweep(_export_tasks(lm, plan, sens_prompt, attention_cap, seed, common), store,
+                        scheduler=scheduler, workers=workers, timeout=timeout,
+                        on_result=(lambda task, r: progress(r["stem"])) if progress else None)
     files = {}
     with atomic_directory(out_dir) as tmp:
-        for dtype in dict.fromkeys(item[2] for item in plan):
-            run_lm = lm.in_dtype(dtype)  # its own copy: lm stays fp32 for the passes after this one
-            for stem, prompt, d, mode, counts in plan:
-                if d != dtype:
-                    continue
-                if mode == "none" and d == "fp32" and attention_cap and len(lm.encode(prompt.text)[0]) <= attention_cap:
-                    mode = "full"
-                tensors, meta = run_prompt(run_lm, prompt, attention=mode, self_counts=counts)
-                files[stem] = _write(tmp, stem, tensors, dict(common, dtype=_weights_dtype(run_lm), **meta))
-                if progress:
-                    progress(stem)
-            del run_lm
-        tensors, meta = run_sensitivity(lm, sens_prompt, seed=seed)
-        files["sensitivity-fp32"] = _write(tmp, "sensitivity-fp32", tensors,
-                                           dict(common, dtype=_weights_dtype(lm), **meta))
-        if progress:
-            progress("sensitivity-fp32")
+        for r in results:
+            files[r["stem"]] = _write(tmp, r["stem"], get_blob(store, r["blobs"]["tensors"]),
+                                      get_blob(store, r["blobs"]["sidecar"]).decode("utf-8"))
         manifest = dict(common, sets=expand_sets(list(sets)), lengths=check_lengths(lengths),
                         dtypes=list(dtypes), attention_cap=attention_cap, files=files,
                         long_counts={s: long_counts(lm, s, check_lengths((set_lengths or {}).get(s, lengths)),
