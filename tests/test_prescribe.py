@@ -144,10 +144,41 @@ def test_n_beyond_the_context_names_the_largest_that_fits(tiny_model_dir):  # no
     assert len(plan.tasks) == 2
 
 
+def test_a_bad_accuracy_choice_is_refused_before_any_pass():
+    from verify.prescribe import prescribe
+
+    with pytest.raises(ValueError, match="accuracy_cells must be one of"):
+        prescribe(["/nonexistent/model.gguf"], max_length=64, accuracy_cells="most")
+
+
+@needs_models
+def test_the_accuracy_column_runs_section3_tasks_on_the_key_settings(tiny_model_dir, tmp_path,  # noqa: F811
+                                                                      monkeypatch):
+    """The real task machinery on a tiny random model: rows for none and comma every 3, scored from the answers."""
+    from verify.prescribe import prescribe
+    from verify.prescribe.report import markdown
+    from verify.tasks import task_accuracy
+
+    monkeypatch.setenv("TNG_CACHE", str(tmp_path / "cache"))
+    doc = prescribe([tiny_model_dir("llama")], max_length=16, separators=["none", "comma"], spacings=[3],
+                    dtypes=["fp32"], theory=False, store=str(tmp_path / "store"), scheduler="serial",
+                    accuracy=task_accuracy, accuracy_at=[4, 8])
+    acc = doc["accuracy"]
+    assert acc["status"] == "computed" and acc["task"] == "count_ones" and acc["lengths"] == [4, 8]
+    assert {r["setting"] for r in acc["rows"]} >= {"none", "comma every 3"}
+    for r in acc["rows"]:
+        assert r["truth"] == ["4", "8"]
+        assert r["correct"] == [a == t for a, t in zip(r["answers"], r["truth"])]
+    assert "| model | dtype | setting | correct | n = 4 | n = 8 |" in markdown(doc)
+    copy = prescribe([tiny_model_dir("llama")], task="copy", max_length=8, separators=["none"], dtypes=["fp32"],
+                     theory=False, store=str(tmp_path / "store"), scheduler="serial", accuracy=task_accuracy)
+    assert copy["accuracy"]["status"] == "absent" and "copies one digit" in copy["accuracy"]["why"]
+
+
 BAD_COMMANDS = [
     ["--separator", "#"], ["--every", "0"], ["--every", "two"], ["--task", "sum"], ["--dtype", "fp64"],
     ["--max-length", "1"], ["--max-length", "1e3"], ["--workers", "0"], ["--timeout", "-1"], ["--bogus"],
-    ["--model"],
+    ["--model"], ["--accuracy", "most"],
 ]
 
 

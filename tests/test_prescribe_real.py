@@ -21,7 +21,17 @@ def test_the_check_passes_on_both_default_models(quick_ctx):
     assert set(res["evidence"]["recommendations"]) == {"Gemma 3 270M", "SmolLM2-135M-Instruct"}
     assert res["figures"] == ["figures/real.prescription.pdf", "figures/real.prescription.png"]
     assert "theory and model agree" in res["evidence"]["agreement"]
-    assert res["evidence"]["accuracy"]["status"] == "absent"  # issue 11's column is not wired: no number made up
+    acc = res["evidence"]["accuracy"]
+    assert acc["status"] == "computed" and acc["task"] == "count_ones" and acc["lengths"] == [8, 32, 128]
+    settings = {(r["model"], r["dtype"], r["setting"]) for r in acc["rows"]}
+    for model in ("Gemma 3 270M", "SmolLM2-135M-Instruct"):
+        for dtype in ("fp32", "bf16"):
+            assert {(model, dtype, "none"), (model, dtype, "comma every 3")} <= settings
+    for r in acc["rows"]:
+        assert r["truth"] == ["8", "32", "128"]
+        # Scored from the parsed answer alone: right exactly when the answer is the count.
+        assert r["correct"] == [a == t for a, t in zip(r["answers"], r["truth"])]
+        assert all(a is None for a, bad in zip(r["answers"], r["unparsable"]) if bad)
 
 
 def test_the_negative_control_fails_for_its_stated_reason(quick_ctx):

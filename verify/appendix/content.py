@@ -335,7 +335,10 @@ def prescription_section(doc):
     ev = c["evidence"]
     rows = [[label, *row] for label, rs in ev["recommendations"].items() for row in rs]
     rows += [[f"theory ({enc})", *row] for enc, rs in ev.get("theory_recommendations", {}).items() for row in rs]
-    accuracy = ev.get("accuracy", {})
+    from verify.prescribe.report import accuracy_caption, accuracy_columns, accuracy_rows
+
+    accuracy = ev.get("accuracy") or {"status": "absent", "why": "not recorded"}
     return {"status": c["status"], "max_length": ev["max_length"], "columns": ["model", *ev["recommendation_columns"]],
             "rows": rows, "sentence": ev["agreement"], "figures": c.get("figures", []),
-            "accuracy": accuracy.get("why", "") if accuracy.get("status") == "absent" else "computed"}
+            "accuracy": accuracy_caption(accuracy), "accuracy_columns": accuracy_columns(accuracy),
+            "accuracy_rows": accuracy_rows(accuracy)}

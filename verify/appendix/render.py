@@ -211,7 +211,9 @@ def _md_prescription(doc):
     if p is None:
         return []
     L = ["## Glasses prescription", "", _PRESCRIPTION_INTRO + f" N = {p['max_length']}; status **{p['status']}**.", "",
-         _md_table(p["columns"], p["rows"]), "", p["sentence"], "", f"Task accuracy: {p['accuracy']}.", ""]
+         _md_table(p["columns"], p["rows"]), "", p["sentence"], "", p["accuracy"], ""]
+    if p["accuracy_rows"]:
+        L += [_md_table(p["accuracy_columns"], p["accuracy_rows"]), ""]
     for f in p["figures"]:
         if f.endswith(".png") and _FIGURE_PATH.match(f):
             L += [f"![glasses prescription]({f})", ""]
@@ -591,7 +593,9 @@ def _tex_prescription(doc):
     L = [r"\subsection*{Glasses prescription}",
          _tex_code(_PRESCRIPTION_INTRO + f" N = {p['max_length']}; status {p['status']}."),
          _tex_table(p["columns"], p["rows"]), latex_escape(p["sentence"]),
-         latex_escape(f"Task accuracy: {p['accuracy']}.")]
+         latex_escape(p["accuracy"])]
+    if p["accuracy_rows"]:
+        L.append(_tex_table(p["accuracy_columns"], p["accuracy_rows"]))
     return L + [_tex_figure(f, "0.95") for f in p["figures"] if f.endswith(".pdf") and _FIGURE_PATH.match(f)]
 
 

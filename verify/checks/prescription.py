@@ -41,6 +41,9 @@ __all__ = ["QUICK_GRID", "check_prescription"]
 QUICK_GRID = {"separators": ("none", "comma", "space"), "spacings": (1, 3), "dtypes": ("fp32", "bf16"),
               "task": "count"}
 N_FULL, N_QUICK = 512, 256
+#: Lengths of the task-accuracy column (reported beside the margins, not judged: the theory
+#: speaks of distinguishability, not of skill). Short prompts keep the check's cost small.
+ACCURACY_AT = (8, 32, 128)
 REFS = ["S4", "4.2", "B.3"]
 
 
@@ -72,9 +75,11 @@ def check_prescription(ctx, pair="next"):
     if not models:
         return Findings(skip="no real model is available: " + "; ".join(unavailable.values()))
     n = N_QUICK if ctx.quick else N_FULL
+    from verify.tasks import task_accuracy
+
     doc = prescribe(models, task=QUICK_GRID["task"], dtypes=QUICK_GRID["dtypes"], max_length=n,
                     separators=QUICK_GRID["separators"], spacings=QUICK_GRID["spacings"], scheduler="serial",
-                    pair=pair)
+                    pair=pair, accuracy=task_accuracy, accuracy_at=ACCURACY_AT)
     return _findings(doc, unavailable)
 
 

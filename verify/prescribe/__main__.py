@@ -36,6 +36,9 @@ def build_parser():
                    help="names or literal texts: " + ", ".join(SEPARATORS) + " ('\\n' for newline); default: all")
     p.add_argument("--every", type=_int_at_least(1), nargs="+", default=list(DEFAULT_SPACINGS),
                    help="separator spacings k (default 1..8)")
+    p.add_argument("--accuracy", choices=["key", "all", "none"], default="key",
+                   help="task accuracy (Section 3's few-shot task, greedy) for the key settings (none, comma every 3, "
+                        "each recommendation; default), every cell, or none")
     p.add_argument("--no-theory", action="store_true", help="leave out the synthetic Transformer's grid")
     p.add_argument("--out", default="prescription", help="output directory, replaced as a whole")
     p.add_argument("--store", default=None, help="content-addressed task results (default <cache>/sweeps)")
@@ -56,6 +59,15 @@ def _check_out(out):
         parent = os.path.dirname(parent)
     if not os.access(parent, os.W_OK):
         raise ValueError(f"--out {out}: {parent} is not writable")
+
+
+def _accuracy_options(choice):
+    """``prescribe``'s accuracy arguments for ``--accuracy``."""
+    if choice == "none":
+        return {"accuracy": None}
+    from verify.tasks import task_accuracy
+
+    return {"accuracy": task_accuracy, "accuracy_cells": choice}
 
 
 def _print_recommendations(doc):
@@ -82,7 +94,7 @@ def _run(argv):
     doc = prescribe(args.model, task=args.task, dtypes=args.dtype, max_length=args.max_length,
                     separators=args.separator, spacings=args.every, theory=not args.no_theory,
                     store=args.store, scheduler=args.scheduler, workers=args.workers, timeout=args.timeout,
-                    progress=progress)
+                    progress=progress, **_accuracy_options(args.accuracy))
     written = write_prescription(doc, args.out)
     _print_recommendations(doc)
     print(f"wrote {', '.join(os.path.join(args.out, w) for w in written)}")

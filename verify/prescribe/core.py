@@ -303,7 +303,7 @@ def _assemble(plan, results):
 
 def prescribe(models=("default",), task="count", dtypes=DTYPES, max_length=1024, separators=tuple(SEPARATORS),
               spacings=DEFAULT_SPACINGS, theory=True, store=None, scheduler=None, workers=2, timeout=10,
-              progress=None, pair="next", accuracy=None):
+              progress=None, pair="next", accuracy=None, accuracy_cells="key", accuracy_at=None):
     """The glasses prescription for each model: margins, overheads, the recommended setting, the theory.
 
     Parameters
@@ -334,9 +334,14 @@ def prescribe(models=("default",), task="count", dtypes=DTYPES, max_length=1024,
     pair : {"next", "first"}
         ``"first"`` is the negative control: both prompts read at their first digit.
     accuracy : callable or None
-        Section 3's ``verify.tasks.task_accuracy`` (issue 11) once it exists: it fills the
-        "task accuracy" column (:func:`verify.prescribe.report.accuracy_column`). None
-        leaves the column out, and the document says so.
+        Section 3's :func:`verify.tasks.task_accuracy`: it fills the "task accuracy"
+        column (:func:`verify.prescribe.report.accuracy_column`). None leaves the column
+        out, and the document says so.
+    accuracy_cells : {"key", "all"}
+        The settings that get an accuracy: none, commas every 3 and each dtype's
+        recommendation, or every cell that fits.
+    accuracy_at : sequence of int or None
+        The lengths of the accuracy column (default 8, 32, 128, ... up to ``N``).
 
     Returns
     -------
@@ -361,10 +366,15 @@ def prescribe(models=("default",), task="count", dtypes=DTYPES, max_length=1024,
     ``python -m verify.prescribe --model smollm2-135m --dtype bf16 --max-length 256``
     (a real model: see ``tests/test_prescribe.py``).
     """
-    from verify.prescribe.report import accuracy_column, document
+    from verify.prescribe.report import ACCURACY_CELLS, accuracy_column, document
 
+    if accuracy_cells not in ACCURACY_CELLS:  # before hours of passes, not after
+        raise ValueError(f"accuracy_cells must be one of {ACCURACY_CELLS}, got {accuracy_cells!r}")
     plan = plan_prescription(models, task, dtypes, max_length, separators, spacings, theory, pair)
     results = run_sweep(plan.tasks, store or default_store(), scheduler=scheduler, workers=workers,
                         timeout=timeout, progress=progress)
     by_model, synthetic = _assemble(plan, results)
-    return document(plan, by_model, synthetic, accuracy_column(plan, accuracy, store, scheduler))
+    doc = document(plan, by_model, synthetic, {"status": "absent", "why": "not computed yet"})
+    # After the document: the "key" settings include the recommendations it makes.
+    doc["accuracy"] = accuracy_column(plan, doc, accuracy, accuracy_cells, accuracy_at, scheduler)
+    return doc

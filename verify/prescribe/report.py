@@ -17,13 +17,20 @@ import numpy as np
 from verify.io import atomic_directory, atomic_write_text, clean
 from verify.prescribe.grid import SEPARATORS, TASKS
 
-__all__ = ["DIGITS", "document", "agreement", "agreement_sentence", "accuracy_column", "markdown",
+__all__ = ["DIGITS", "document", "agreement", "agreement_sentence", "accuracy_column", "accuracy_rows", "markdown",
            "to_json", "write_prescription", "recommendation_rows", "setting_label"]
 
 #: Significant digits of every number written (see verify.checks.real_model.REAL_DIGITS).
 DIGITS = 4
-ACCURACY_ABSENT = ("not computed: the task-accuracy column comes from Section 3's task machinery "
-                   "(verify.tasks.task_accuracy, issue 11), which is not wired in yet")
+#: The Section 3 task (``verify.tasks``) behind each question of the grid. "copy" (copy the
+#: whole number, Figure 5c) has none: Section 3 only asks for one digit of a copied sequence.
+ACCURACY_TASKS = {"count": "count_ones", "last": "copy_type1"}
+#: The few-shot completion format: the paper's answer-only prompts get no parsable answer from
+#: either default model at any n (docs/tasks.md), so they would fill the column with zeros.
+ACCURACY_STYLE = "fewshot"
+#: Which settings get an accuracy: "key" (none, the paper's comma every 3, each dtype's
+#: recommendation) or "all" (every cell that fits the context).
+ACCURACY_CELLS = ("key", "all")
 
 
 def setting_label(separator, every):
@@ -52,28 +59,123 @@ def accuracy_lengths(n_max):
     return out + [n_max]
 
 
-def accuracy_column(plan, accuracy, store, scheduler):
-    """The "task accuracy at a few lengths" column, from Section 3's ``task_accuracy``; absent without it.
+def _accuracy_settings(model, dtype, which):
+    """The ``(separator, every)`` settings of ``model`` whose accuracy is measured in ``dtype``."""
+    fitting = [(c["separator"], c["every"]) for c in model["cells"]
+               if c["dtypes"].get(dtype, {}).get("status") != "exceeds context"]
+    if which == "all":
+        return fitting
+    rec = model["recommendation"].get(dtype)
+    wanted = [("none", None), ("comma", 3)] + ([(rec["separator"], rec["every"])] if rec and rec["meets"] else [])
+    return [s for s in dict.fromkeys(wanted) if s in fitting]
 
-    This is the one call site of ``verify.tasks.task_accuracy(model, task, lengths, dtype,
-    separator, every, style="answer", seed, store, scheduler)`` (issue 11). Until it is
-    passed in, the column is absent and the document says why; no number is made up.
+
+def accuracy_column(plan, doc, accuracy, which="key", lengths=None, scheduler=None):
+    """The "task accuracy at a few lengths" column, from Section 3's task machinery.
+
+    For each model, dtype and chosen setting, ``accuracy`` (``verify.tasks.task_accuracy``)
+    answers the grid's question as the Section 3 task :data:`ACCURACY_TASKS` in the
+    few-shot format, with the setting's separator in the sequence, greedily, at each of
+    ``lengths``. Results go to (and come from) the task store.
+
+    Parameters
+    ----------
+    plan : Plan
+        The prescription's plan (models and their specs).
+    doc : dict
+        The document of :func:`document` (its recommendations choose the "key" settings).
+    accuracy : callable or None
+        ``verify.tasks.task_accuracy``; None leaves the column out, and says so.
+    which : {"key", "all"}
+        :data:`ACCURACY_CELLS`.
+    lengths : sequence of int or None
+        Default :func:`accuracy_lengths` of ``N``.
+    scheduler : None, "serial" or str
+        As :func:`verify.sweep.run_sweep`.
+
+    Returns
+    -------
+    dict
+        ``{"status": "absent", "why": ...}`` or ``{"status": "computed", "task", "style",
+        "lengths", "rows": [{"model", "dtype", "setting", "correct", "answers", "unparsable",
+        "truth"}]}``; a setting whose prompt does not fit the context has ``"error"``.
+
+    Raises
+    ------
+    ValueError
+        ``which`` not in :data:`ACCURACY_CELLS`.
+
+    References
+    ----------
+    Barbero et al. (2024), Section 3 (pp. 4-6) and Section 4, Figure 5 (d) (pp. 7-8).
+
+    Examples
+    --------
+    >>> accuracy_column(None, {"task": "copy"}, print)["why"]
+    'no Section 3 task asks for the question copy (Section 3 copies one digit, not the whole number)'
     """
+    if which not in ACCURACY_CELLS:
+        raise ValueError(f"accuracy cells must be one of {ACCURACY_CELLS}, got {which!r}")
     if accuracy is None:
-        return {"status": "absent", "why": ACCURACY_ABSENT}
+        return {"status": "absent", "why": "not requested (--accuracy none)"}
+    task = ACCURACY_TASKS.get(doc["task"])
+    if task is None:
+        return {"status": "absent", "why": f"no Section 3 task asks for the question {doc['task']} (Section 3 "
+                                           "copies one digit, not the whole number)"}
     from verify.models.cached import model_ref
 
-    lengths = accuracy_lengths(plan.max_length)
-    values = {}
-    for m in plan.models:
-        for dtype in plan.dtypes:
-            for (sep, k), info in m["cells"].items():
-                if info["fits"]:
-                    values[f"{m['spec'].label}|{dtype}|{setting_label(sep, k)}"] = accuracy(
-                        model=model_ref(m["spec"]), task=plan.task, lengths=lengths, dtype=dtype,
-                        separator=SEPARATORS[sep], every=k, style="answer", seed=0, store=store,
-                        scheduler=scheduler)
-    return {"status": "computed", "lengths": lengths, "values": values}
+    lengths = list(lengths or accuracy_lengths(plan.max_length))
+    specs = {m["spec"].label: m["spec"] for m in plan.models}
+    rows = []
+    for m in doc["models"]:
+        for dtype in doc["dtypes"]:
+            for sep, k in _accuracy_settings(m, dtype, which):
+                row = {"model": m["label"], "dtype": dtype, "setting": setting_label(sep, k)}
+                try:
+                    row.update(accuracy(model=model_ref(specs[m["label"]]), task=task, lengths=lengths, dtype=dtype,
+                                        separator=SEPARATORS[sep], every=k, style=ACCURACY_STYLE, seed=0,
+                                        scheduler=scheduler))
+                except ValueError as exc:  # a few-shot prompt past the context: said, not dropped
+                    row["error"] = str(exc)
+                rows.append(row)
+    return {"status": "computed", "task": task, "style": ACCURACY_STYLE, "lengths": lengths, "rows": rows}
+
+
+def accuracy_rows(column):
+    """Table rows ``[model, dtype, setting, correct/total, the answer at each length]``.
+
+    An answer cell is ``ok``, the wrong answer given, or ``unparsable``.
+
+    Examples
+    --------
+    >>> col = {"status": "computed", "lengths": [8, 32], "rows": [{"model": "M", "dtype": "bf16",
+    ...        "setting": "none", "correct": [True, False], "answers": ["8", "31"], "unparsable": [False, False]}]}
+    >>> accuracy_rows(col)
+    [['M', 'bf16', 'none', '1/2', 'ok', '31']]
+    """
+    out = []
+    for r in column.get("rows", []):
+        if "error" in r:
+            out.append([r["model"], r["dtype"], r["setting"], "-", *(["-"] * len(column["lengths"]))])
+            continue
+        cells = ["ok" if ok else "unparsable" if bad else str(a)
+                 for ok, bad, a in zip(r["correct"], r["unparsable"], r["answers"])]
+        out.append([r["model"], r["dtype"], r["setting"], f"{sum(r['correct'])}/{len(r['correct'])}", *cells])
+    return out
+
+
+def accuracy_columns(column):
+    """The header of :func:`accuracy_rows`."""
+    return ["model", "dtype", "setting", "correct", *(f"n = {n}" for n in column.get("lengths", []))]
+
+
+def accuracy_caption(column):
+    """One sentence saying what the accuracy table is (or why it is absent)."""
+    if column["status"] == "absent":
+        return f"Task accuracy: {column['why']}."
+    return (f"Task accuracy: Section 3's {column['task']} task in the {column['style']} format (greedy, answer "
+            f"parsed from the exact line), with the setting's separator in the sequence, at n = "
+            f"{', '.join(map(str, column['lengths']))}; a cell shows ok, the wrong answer, or unparsable.")
 
 
 def _grid_list(cells, order):
@@ -319,8 +421,9 @@ def markdown(doc, figures=()):
     n = doc["max_length"]
     L = [f"# Glasses prescription: task `{doc['task']}`, N = {n}", "",
          f"Question: `{doc['question'].strip()}` followed by n ones. {doc['definition']}.", "",
-         "Task accuracy: " + (doc["accuracy"].get("why", "") if doc["accuracy"]["status"] == "absent"
-                              else f"at n = {doc['accuracy']['lengths']}") + ".", ""]
+         accuracy_caption(doc["accuracy"]), ""]
+    if doc["accuracy"]["status"] == "computed":
+        L += _md_table(accuracy_columns(doc["accuracy"]), accuracy_rows(doc["accuracy"])) + [""]
     for m in doc["models"]:
         L += [f"## {m['label']}", "", f"{m['architecture']}. sha256 {m['sha256'][:16]}...", ""]
         L += _md_table(REC_COLUMNS, recommendation_rows(doc, m)) + [""]
