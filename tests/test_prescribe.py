@@ -149,6 +149,8 @@ def test_a_bad_accuracy_choice_is_refused_before_any_pass():
 
     with pytest.raises(ValueError, match="accuracy_cells must be one of"):
         prescribe(["/nonexistent/model.gguf"], max_length=64, accuracy_cells="most")
+    with pytest.raises(ValueError, match="accuracy_at must be"):
+        prescribe(["/nonexistent/model.gguf"], max_length=64, accuracy_at=[0])
 
 
 @needs_models
@@ -178,7 +180,7 @@ def test_the_accuracy_column_runs_section3_tasks_on_the_key_settings(tiny_model_
 BAD_COMMANDS = [
     ["--separator", "#"], ["--every", "0"], ["--every", "two"], ["--task", "sum"], ["--dtype", "fp64"],
     ["--max-length", "1"], ["--max-length", "1e3"], ["--workers", "0"], ["--timeout", "-1"], ["--bogus"],
-    ["--model"], ["--accuracy", "most"],
+    ["--model"], ["--accuracy", "most"], ["--accuracy-at", "0"],
 ]
 
 

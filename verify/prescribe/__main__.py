@@ -39,6 +39,8 @@ def build_parser():
     p.add_argument("--accuracy", choices=["key", "all", "none"], default="key",
                    help="task accuracy (Section 3's few-shot task, greedy) for the key settings (none, comma every 3, "
                         "each recommendation; default), every cell, or none")
+    p.add_argument("--accuracy-at", type=_int_at_least(1), nargs="+", default=None, metavar="N",
+                   help="lengths of the accuracy column (default 8, 32, 128, ... up to --max-length)")
     p.add_argument("--no-theory", action="store_true", help="leave out the synthetic Transformer's grid")
     p.add_argument("--out", default="prescription", help="output directory, replaced as a whole")
     p.add_argument("--store", default=None, help="content-addressed task results (default <cache>/sweeps)")
@@ -61,13 +63,13 @@ def _check_out(out):
         raise ValueError(f"--out {out}: {parent} is not writable")
 
 
-def _accuracy_options(choice):
-    """``prescribe``'s accuracy arguments for ``--accuracy``."""
+def _accuracy_options(choice, lengths):
+    """``prescribe``'s accuracy arguments for ``--accuracy`` and ``--accuracy-at``."""
     if choice == "none":
         return {"accuracy": None}
     from verify.tasks import task_accuracy
 
-    return {"accuracy": task_accuracy, "accuracy_cells": choice}
+    return {"accuracy": task_accuracy, "accuracy_cells": choice, "accuracy_at": lengths}
 
 
 def _print_recommendations(doc):
@@ -94,7 +96,7 @@ def _run(argv):
     doc = prescribe(args.model, task=args.task, dtypes=args.dtype, max_length=args.max_length,
                     separators=args.separator, spacings=args.every, theory=not args.no_theory,
                     store=args.store, scheduler=args.scheduler, workers=args.workers, timeout=args.timeout,
-                    progress=progress, **_accuracy_options(args.accuracy))
+                    progress=progress, **_accuracy_options(args.accuracy, args.accuracy_at))
     written = write_prescription(doc, args.out)
     _print_recommendations(doc)
     print(f"wrote {', '.join(os.path.join(args.out, w) for w in written)}")

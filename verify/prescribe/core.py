@@ -370,6 +370,10 @@ def prescribe(models=("default",), task="count", dtypes=DTYPES, max_length=1024,
 
     if accuracy_cells not in ACCURACY_CELLS:  # before hours of passes, not after
         raise ValueError(f"accuracy_cells must be one of {ACCURACY_CELLS}, got {accuracy_cells!r}")
+    if accuracy_at is not None:
+        from verify.models.prompts import check_lengths
+
+        accuracy_at = check_lengths(accuracy_at, "accuracy_at")
     plan = plan_prescription(models, task, dtypes, max_length, separators, spacings, theory, pair)
     results = run_sweep(plan.tasks, store or default_store(), scheduler=scheduler, workers=workers,
                         timeout=timeout, progress=progress)
