@@ -46,6 +46,22 @@ def _doc_bytes(doc):
     return json.dumps(to_json(doc), sort_keys=True).encode()
 
 
+def test_the_accuracy_column_on_its_own_local_cluster_equals_serial(tiny_model_dir, tmp_path,  # noqa: F811
+                                                                     monkeypatch):
+    """scheduler=None: one local cluster serves every accuracy request; the answers are the serial ones."""
+    from verify.prescribe import prescribe
+    from verify.tasks import task_accuracy
+
+    model, grid = [tiny_model_dir("llama")], dict(GRID, dtypes=["fp32"], theory=False, accuracy_at=[4, 8])
+    monkeypatch.setenv("TNG_CACHE", str(tmp_path / "serial-cache"))
+    serial = prescribe(model, store=str(tmp_path / "s"), scheduler="serial", accuracy=task_accuracy, **grid)
+    monkeypatch.setenv("TNG_CACHE", str(tmp_path / "dask-cache"))  # a cold task store: computed on the workers
+    local = prescribe(model, store=str(tmp_path / "p"), scheduler=None, accuracy=task_accuracy, **grid)
+    assert serial["accuracy"]["status"] == "computed" and len(serial["accuracy"]["rows"]) >= 2
+    assert serial["accuracy"] == local["accuracy"]
+    assert os.listdir(tmp_path / "dask-cache" / "tasks")
+
+
 def test_prescription_on_two_workers_equals_serial(tiny_model_dir, cluster, tmp_path):  # noqa: F811
     from verify.prescribe import prescribe
 
