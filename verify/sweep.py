@@ -249,10 +249,36 @@ def put_blob(data):
     Blobs are written atomically by the worker, so on a remote cluster the store must be
     on a filesystem the workers share.
 
+    Parameters
+    ----------
+    data : bytes
+        The blob (a safetensors file, say).
+
+    Returns
+    -------
+    str
+        Its sha256 (hex), the name under which :func:`get_blob` finds it.
+
     Raises
     ------
     SweepError
         Outside a task of :func:`run_sweep`.
+
+    References
+    ----------
+    Content-addressed storage as in git's object store (an object is named by its hash).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = tempfile.mkdtemp()
+    >>> sha = execute("verify.sweep:_demo_blob", {"text": "abc"}, store)
+    >>> get_blob(store, sha)
+    b'abc'
+    >>> put_blob(b"abc")
+    Traceback (most recent call last):
+    ...
+    verify.sweep.SweepError: put_blob: no sweep task is running in this process
     """
     store = _RUNNING["store"]
     if store is None:
@@ -266,10 +292,33 @@ def put_blob(data):
 def get_blob(store, sha):
     """The bytes of blob ``sha``, checked against their sha256.
 
+    Parameters
+    ----------
+    store : str
+        The sweep's store directory.
+    sha : str
+        The blob's sha256, as :func:`put_blob` returned it.
+
+    Returns
+    -------
+    bytes
+
     Raises
     ------
     SweepError
         A missing or damaged blob (naming it).
+
+    References
+    ----------
+    Content-addressed storage as in git's object store (an object is named by its hash).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> get_blob(tempfile.mkdtemp(), "0" * 64)
+    Traceback (most recent call last):
+    ...
+    verify.sweep.SweepError: blob 000000000000... of ... is unreadable (No such file or directory)
     """
     try:
         with open(_blob_path(store, sha), "rb") as fh:
@@ -354,6 +403,19 @@ def one_thread():
     several threads and a Dask worker would otherwise sum in different orders, and an
     fp32 distance of a few ulps changes with the order. Task functions wrap their
     arithmetic in this; Dask's nanny also starts workers with ``OMP_NUM_THREADS=1``.
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    Exception
+        Whatever the block raises, after the thread counts are restored.
+
+    References
+    ----------
+    threadpoolctl, ``threadpool_limits``; PyTorch, ``torch.set_num_threads``.
 
     Examples
     --------
@@ -553,6 +615,11 @@ def _demo_square(n, delay=0.0):
     """A tiny task function for the tests and the benchmark: ``n**2`` after ``delay`` seconds."""
     time.sleep(delay)
     return {"n": n, "square": n * n}
+
+
+def _demo_blob(text):
+    """A task function that keeps ``text`` as a blob and returns its sha256 (docstring examples)."""
+    return put_blob(text.encode())
 
 
 def _demo_worker_pid(n):

@@ -326,8 +326,34 @@ def evidence_items(evidence, limit=10):
 def prescription_section(doc):
     """The "Glasses prescription" section from check ``real.prescription``: None when it did not run.
 
-    Returns the recommendation table (one row per model, or theory encoding, and dtype),
-    the agreement sentence, ``N``, the accuracy column's status and the figures.
+    Parameters
+    ----------
+    doc : dict
+        A loaded ``results.json``.
+
+    Returns
+    -------
+    dict or None
+        ``status``, ``max_length``, the recommendation table (``columns``, ``rows``: one
+        row per model, or theory encoding, and dtype), the agreement ``sentence``, the
+        task-accuracy caption and table (``accuracy``, ``accuracy_columns``,
+        ``accuracy_rows``) and the ``figures``; None when the check did not run or skipped.
+
+    Raises
+    ------
+    KeyError
+        A ``real.prescription`` entry without its evidence fields (a results.json that
+        the schema would have refused).
+
+    References
+    ----------
+    Barbero et al. (2024), Section 4, "A simple solution to representational collapse",
+    pp. 7-8 (Figure 5 d).
+
+    Examples
+    --------
+    >>> prescription_section({"checks": [{"id": "real.prescription", "status": "skip"}]}) is None
+    True
     """
     c = next((c for c in doc["checks"] if c["id"] == "real.prescription" and c["status"] != "skip"), None)
     if c is None or "recommendations" not in c.get("evidence", {}):
