@@ -175,8 +175,16 @@ def test_at_least_sixty_bad_command_lines_are_covered():
 def _start(out, *extra):
     # The full run (minutes, not the --quick seconds): the signal or the second run always
     # lands while it works, however loaded the machine. It is interrupted, so it costs little.
+    # Ctrl-C as a terminal delivers it: a shell without job control (CI, `cmd &`) starts
+    # background commands with SIGINT ignored, Python keeps an inherited SIG_IGN, and the
+    # signal would never arrive. The child gets the default disposition back.
     return subprocess.Popen([sys.executable, "-m", "verify.all", "--no-gemma", "--out", str(out),
-                             *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _children(pid):
