@@ -113,6 +113,24 @@ def test_a_killed_sweep_resumes(tmp_path):
     assert [r["square"] for r in out] == [i * i for i in range(40)]
 
 
+def test_a_shared_cluster_starts_only_for_missing_work_and_once(tmp_path):
+    from verify.sweep import shared_cluster
+
+    store = str(tmp_path / "store")
+    stored = [Task("verify.sweep:_demo_square", {"n": n}) for n in (1, 2)]
+    run_sweep(stored, store, scheduler="serial")
+    with shared_cluster(workers=1) as shared:
+        assert run_sweep(stored, store, scheduler=shared) == [{"n": 1, "square": 1}, {"n": 2, "square": 4}]
+        assert not shared.started  # everything was stored: no cluster
+        assert run_sweep([Task("verify.sweep:_demo_square", {"n": 3})], store, scheduler=shared) == [
+            {"n": 3, "square": 9}]
+        first = shared.address
+        assert run_sweep([Task("verify.sweep:_demo_square", {"n": 4})], store, scheduler=shared) == [
+            {"n": 4, "square": 16}]
+        assert shared.address == first  # the second sweep ran on the same cluster
+    assert not shared.started  # closed with the block
+
+
 def test_bad_tasks_are_rejected(tmp_path):
     with pytest.raises(SweepError, match="Task"):
         run_sweep([{"n": 1}], str(tmp_path), scheduler="serial")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from verify.io import atomic_write_bytes, atomic_write_text
 
 __all__ = ["Task", "SweepError", "run_sweep", "worker_cached", "task_key", "local_cluster", "one_thread", "put_blob",
-           "get_blob"]
+           "get_blob", "SharedCluster", "shared_cluster"]
 
 #: Bumped when a task function's output changes meaning, so old store entries are not reused.
 STORE_VERSION = 1
@@ -482,17 +482,167 @@ def local_cluster(workers=2, memory_limit="auto"):
                         dashboard_address=":0", memory_limit=memory_limit, silence_logs=40)
 
 
+def _start_local_cluster(workers):
+    try:
+        return local_cluster(workers)
+    except RuntimeError as exc:  # e.g. a script without `if __name__ == "__main__":` (spawned workers)
+        raise SweepError(f"the local Dask cluster did not start: {exc} (a script that runs a sweep needs "
+                         "`if __name__ == \"__main__\":`)") from None
+
+
+class SharedCluster:
+    """A local Dask cluster that several sweeps share, started only when one has work to run.
+
+    Give it as ``scheduler`` to :func:`run_sweep` (and to what calls it, such as
+    ``verify.tasks.task_accuracy``): a sweep whose results are all stored never starts
+    it, and the sweeps after the first reuse its workers and the models they loaded.
+    Make one with :func:`shared_cluster`, which closes it.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes, once started.
+
+    Attributes
+    ----------
+    started : bool
+        Whether a sweep has needed the cluster yet.
+
+    Raises
+    ------
+    SweepError
+        From :attr:`address`, when the local cluster cannot start.
+
+    References
+    ----------
+    Dask distributed documentation, ``distributed.LocalCluster`` and ``Client``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = tempfile.mkdtemp()
+    >>> _ = run_sweep([Task("verify.sweep:_demo_square", {"n": 2})], store, scheduler="serial")
+    >>> with shared_cluster(workers=1) as shared:
+    ...     run_sweep([Task("verify.sweep:_demo_square", {"n": 2})], store, scheduler=shared)
+    ...     shared.started
+    [{'n': 2, 'square': 4}]
+    False
+    """
+
+    def __init__(self, workers=2):
+        self.workers = workers
+        self._cluster = None
+
+    @property
+    def started(self):
+        return self._cluster is not None
+
+    @property
+    def address(self):
+        """The scheduler's address, starting the cluster on first use.
+
+        Returns
+        -------
+        str
+            ``tcp://127.0.0.1:<port>``.
+
+        Raises
+        ------
+        SweepError
+            When the local cluster cannot start.
+
+        References
+        ----------
+        Dask distributed documentation, ``LocalCluster.scheduler_address``.
+
+        Examples
+        --------
+        >>> with shared_cluster(workers=1) as shared:
+        ...     shared.address.startswith("tcp://"), shared.started
+        (True, True)
+        """
+        if self._cluster is None:
+            self._cluster = _start_local_cluster(self.workers)
+        return self._cluster.scheduler_address
+
+    def close(self):
+        """Stop the cluster if it was started (a later sweep would start a new one).
+
+        Returns
+        -------
+        None
+
+        Raises
+        ------
+        Exception
+            What Dask raises while closing the cluster.
+
+        References
+        ----------
+        Dask distributed documentation, ``LocalCluster.close``.
+
+        Examples
+        --------
+        >>> shared = SharedCluster(workers=1)
+        >>> shared.close(), shared.started
+        (None, False)
+        """
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+@contextlib.contextmanager
+def shared_cluster(scheduler=None, workers=2):
+    """``scheduler`` as given, or for None a :class:`SharedCluster` closed at the end of the block.
+
+    Parameters
+    ----------
+    scheduler : None, "serial" or str
+        As :func:`run_sweep`; only None is replaced.
+    workers : int
+        Worker processes of the shared local cluster.
+
+    Yields
+    ------
+    SharedCluster or str
+        What to pass as ``scheduler`` to every sweep of the block.
+
+    Raises
+    ------
+    Exception
+        Whatever the block raises, after the cluster is closed.
+
+    References
+    ----------
+    Dask distributed documentation, ``distributed.LocalCluster``.
+
+    Examples
+    --------
+    >>> with shared_cluster("serial") as scheduler:
+    ...     scheduler
+    'serial'
+    """
+    if scheduler is not None:
+        yield scheduler
+        return
+    shared = SharedCluster(workers)
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
 @contextlib.contextmanager
 def _client(scheduler, workers, timeout):
     from dask.distributed import Client
 
+    if isinstance(scheduler, SharedCluster):
+        with Client(scheduler.address) as client:
+            yield client
+        return
     if scheduler is None:
-        try:
-            cluster = local_cluster(workers)
-        except RuntimeError as exc:  # e.g. a script without `if __name__ == "__main__":` (spawned workers)
-            raise SweepError(f"the local Dask cluster did not start: {exc} (a script that runs a sweep needs "
-                             "`if __name__ == \"__main__\":`)") from None
-        with cluster, Client(cluster) as client:
+        with _start_local_cluster(workers) as cluster, Client(cluster) as client:
             yield client
         return
     try:
@@ -512,10 +662,11 @@ def run_sweep(tasks, store, scheduler=None, workers=2, timeout=10, progress=None
     tasks : sequence of Task
     store : str
         Directory of the content-addressed results.
-    scheduler : None, "serial" or str
+    scheduler : None, "serial", str or SharedCluster
         None: a local Dask cluster of ``workers`` processes; "serial": in this process,
-        one task after another (the reference the parallel run must equal); otherwise
-        the address of an existing Dask scheduler.
+        one task after another (the reference the parallel run must equal); a
+        :class:`SharedCluster` (started here if a task is missing); otherwise the address
+        of an existing Dask scheduler.
     workers : int
         Worker processes of the local cluster.
     timeout : float

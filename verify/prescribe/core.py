@@ -38,7 +38,7 @@ from verify.prescribe.grid import (
     locate_digits,
 )
 from verify.prescribe.passes import MODEL_TASK, PAIRS, PASS_VERSION, THEORY_TASK
-from verify.sweep import Task, run_sweep
+from verify.sweep import Task, run_sweep, shared_cluster
 
 __all__ = ["DTYPES", "SCHEMA", "THEORY_MODEL", "Plan", "plan_prescription", "prescribe", "summarise_cell",
            "recommend", "default_store", "octave_profile", "octave_slope"]
@@ -375,10 +375,12 @@ def prescribe(models=("default",), task="count", dtypes=DTYPES, max_length=1024,
 
         accuracy_at = check_lengths(accuracy_at, "accuracy_at")
     plan = plan_prescription(models, task, dtypes, max_length, separators, spacings, theory, pair)
-    results = run_sweep(plan.tasks, store or default_store(), scheduler=scheduler, workers=workers,
-                        timeout=timeout, progress=progress)
-    by_model, synthetic = _assemble(plan, results)
-    doc = document(plan, by_model, synthetic, {"status": "absent", "why": "not computed yet"})
-    # After the document: the "key" settings include the recommendations it makes.
-    doc["accuracy"] = accuracy_column(plan, doc, accuracy, accuracy_cells, accuracy_at, scheduler)
+    # One local cluster, started only if passes or answers are missing, serves both sweeps.
+    with shared_cluster(scheduler, workers) as sched:
+        results = run_sweep(plan.tasks, store or default_store(), scheduler=sched, workers=workers,
+                            timeout=timeout, progress=progress)
+        by_model, synthetic = _assemble(plan, results)
+        doc = document(plan, by_model, synthetic, {"status": "absent", "why": "not computed yet"})
+        # After the document: the "key" settings include the recommendations it makes.
+        doc["accuracy"] = accuracy_column(plan, doc, accuracy, accuracy_cells, accuracy_at, sched)
     return doc

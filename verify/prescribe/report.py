@@ -8,7 +8,6 @@ tables; :func:`write_prescription` writes the JSON, the Markdown and the heatmap
 one directory (complete or not at all).
 """
 
-import contextlib
 import json
 import math
 import os
@@ -91,8 +90,9 @@ def accuracy_column(plan, doc, accuracy, which="key", lengths=None, scheduler=No
         :data:`ACCURACY_CELLS`.
     lengths : sequence of int or None
         Default :func:`accuracy_lengths` of ``N``.
-    scheduler : None, "serial" or str
-        As :func:`verify.sweep.run_sweep`.
+    scheduler : None, "serial", str or verify.sweep.SharedCluster
+        As :func:`verify.sweep.run_sweep`; :func:`verify.prescribe.prescribe` passes the
+        cluster its passes used, so that one cluster serves every request.
 
     Returns
     -------
@@ -130,31 +130,18 @@ def accuracy_column(plan, doc, accuracy, which="key", lengths=None, scheduler=No
     lengths = list(lengths or accuracy_lengths(plan.max_length))
     specs = {m["spec"].label: m["spec"] for m in plan.models}
     rows = []
-    with _one_cluster(scheduler) as address:
-        for m in doc["models"]:
-            for dtype in doc["dtypes"]:
-                for sep, k in _accuracy_settings(m, dtype, which):
-                    row = {"model": m["label"], "dtype": dtype, "setting": setting_label(sep, k)}
-                    try:
-                        row.update(accuracy(model=model_ref(specs[m["label"]]), task=task, lengths=lengths,
-                                            dtype=dtype, separator=SEPARATORS[sep], every=k, style=ACCURACY_STYLE,
-                                            seed=0, scheduler=address))
-                    except (ValueError, SweepError) as exc:  # e.g. a few-shot prompt past the context: said
-                        row["error"] = str(exc)
-                    rows.append(row)
+    for m in doc["models"]:
+        for dtype in doc["dtypes"]:
+            for sep, k in _accuracy_settings(m, dtype, which):
+                row = {"model": m["label"], "dtype": dtype, "setting": setting_label(sep, k)}
+                try:
+                    row.update(accuracy(model=model_ref(specs[m["label"]]), task=task, lengths=lengths, dtype=dtype,
+                                        separator=SEPARATORS[sep], every=k, style=ACCURACY_STYLE, seed=0,
+                                        scheduler=scheduler))
+                except (ValueError, SweepError) as exc:  # e.g. a few-shot prompt past the context: said
+                    row["error"] = str(exc)
+                rows.append(row)
     return {"status": "computed", "task": task, "style": ACCURACY_STYLE, "lengths": lengths, "rows": rows}
-
-
-@contextlib.contextmanager
-def _one_cluster(scheduler):
-    """One local Dask cluster for every accuracy request (workers keep their models), or ``scheduler``."""
-    if scheduler is not None:
-        yield scheduler
-        return
-    from verify.sweep import local_cluster
-
-    with local_cluster() as cluster:
-        yield cluster.scheduler_address
 
 
 def accuracy_rows(column):

@@ -306,8 +306,10 @@ def run_units(planned, store=None, scheduler=None, workers=2, progress=None):
     ['0', '1']
     """
     store = _check_store(store or default_store())
-    if scheduler is not None and not isinstance(scheduler, str):
-        raise ValueError(f"scheduler must be None, 'serial' or an address, got {scheduler!r}")
+    from verify.sweep import SharedCluster
+
+    if scheduler is not None and not isinstance(scheduler, (str, SharedCluster)):
+        raise ValueError(f"scheduler must be None, 'serial', an address or a SharedCluster, got {scheduler!r}")
     results = run_sweep([t for _, t in planned], store, scheduler=scheduler, workers=workers, progress=progress)
     return [dict(r, model=spec.label, sha256=spec.sha256) for (spec, _), r in zip(planned, results)]
 
@@ -355,7 +357,7 @@ def task_accuracy(model, task, lengths, dtype="fp32", separator=None, every=None
         Seed of the sampled tasks (count_bernoulli, count_word).
     store : str or None
         The task store (default ``<cache>/tasks``).
-    scheduler : "serial", None or str
+    scheduler : "serial", None, str or verify.sweep.SharedCluster
         As :func:`verify.sweep.run_sweep` (default: in this process).
 
     Returns
